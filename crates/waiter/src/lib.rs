@@ -1,0 +1,31 @@
+//! # waiter
+//!
+//! A concurrency toolkit that takes Python's `concurrent.futures` and the
+//! dining philosophers' waiter to Rust:
+//!
+//! - [`Pool`]: a fixed pool of worker threads. [`Pool::submit`] returns a
+//!   [`Task`] handle (wait, wait with timeout, poll, cancel, `.await`);
+//!   [`Pool::map`], [`as_completed`], [`wait_any`] and [`wait_all`] work on
+//!   many; [`Pool::scope`] lets tasks borrow; dropping the pool waits for
+//!   its work, like leaving Python's `with ThreadPoolExecutor(...)` block.
+//!
+//! ```
+//! use waiter::Pool;
+//!
+//! let pool = Pool::new(2)?;
+//! let answer = pool.submit(|| 6 * 7)?;
+//! let squares: Vec<u64> = pool.map(1..=4u64, |x| x * x).collect::<Result<_, _>>()?;
+//! assert_eq!(answer.wait()?, 42);
+//! assert_eq!(squares, [1, 4, 9, 16]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod pool;
+mod sync;
+
+pub use pool::{
+    AsCompleted, CancelToken, Pool, PoolBuilder, ScopedTask, SubmitError, Task, TaskError,
+    as_completed, wait_all, wait_any,
+};

@@ -1,0 +1,196 @@
+//! The pool's error and identity types, small and matchable.
+
+use std::any::Any;
+use std::fmt;
+
+/// A task's number, unique within its pool, in submission order.
+///
+/// Displays as `#17`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskId(pub(crate) u64);
+
+impl TaskId {
+    /// The number itself.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// A panic caught in a task: its message, and the payload to re-raise it.
+pub struct Panic {
+    message: String,
+    payload: Box<dyn Any + Send + 'static>,
+}
+
+impl Panic {
+    pub(crate) fn new(payload: Box<dyn Any + Send + 'static>) -> Self {
+        let message = if let Some(text) = payload.downcast_ref::<&'static str>() {
+            (*text).to_owned()
+        } else if let Some(text) = payload.downcast_ref::<String>() {
+            text.clone()
+        } else {
+            "panic payload is not a string".to_owned()
+        };
+        Self { message, payload }
+    }
+
+    /// The panic message (`"panic payload is not a string"` if it had none).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The original payload, for [`std::panic::resume_unwind`].
+    pub fn into_payload(self) -> Box<dyn Any + Send + 'static> {
+        self.payload
+    }
+}
+
+impl fmt::Debug for Panic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Panic").field(&self.message).finish()
+    }
+}
+
+impl fmt::Display for Panic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Why a task gave no value.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    /// The closure panicked; the worker that ran it lives on.
+    #[error("task panicked: {0}")]
+    Panicked(Panic),
+    /// The task was cancelled before it started, by
+    /// [`Task::cancel`](super::ScopedTask::cancel) or
+    /// [`Pool::shutdown_now`](super::Pool::shutdown_now).
+    #[error("task was cancelled before it started")]
+    Cancelled,
+    /// The pool was shut down before the task could be submitted (only
+    /// [`Pool::map`](super::Pool::map) reports this per item; `submit`
+    /// returns a [`SubmitError`]).
+    #[error("the pool was shut down before the task was submitted")]
+    Rejected,
+    /// The result was already taken from this handle.
+    #[error("the task's result was already taken")]
+    Taken,
+}
+
+impl TaskError {
+    /// Whether the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, TaskError::Panicked(_))
+    }
+
+    /// Whether the task was cancelled before it ran.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, TaskError::Cancelled)
+    }
+
+    /// The panic's payload, if the task panicked; re-raise it with
+    /// [`std::panic::resume_unwind`].
+    pub fn into_panic(self) -> Option<Box<dyn Any + Send + 'static>> {
+        match self {
+            TaskError::Panicked(panic) => Some(panic.into_payload()),
+            _ => None,
+        }
+    }
+}
+
+/// Why a submission was refused; gives the closure back.
+#[derive(thiserror::Error)]
+#[error("{kind}")]
+pub struct SubmitError<F> {
+    kind: SubmitErrorKind,
+    task: F,
+}
+
+/// The reason in a [`SubmitError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitErrorKind {
+    /// The pool was shut down; it takes no new work.
+    #[error("the pool is shut down and takes no new tasks")]
+    Shutdown,
+    /// The queue is at its bound (only from `try_submit`).
+    #[error("the pool's queue is full")]
+    Full,
+}
+
+impl<F> SubmitError<F> {
+    pub(crate) fn new(kind: SubmitErrorKind, task: F) -> Self {
+        Self { kind, task }
+    }
+
+    /// Why the submission was refused.
+    pub fn kind(&self) -> SubmitErrorKind {
+        self.kind
+    }
+
+    /// Whether the pool was shut down.
+    pub fn is_shutdown(&self) -> bool {
+        self.kind == SubmitErrorKind::Shutdown
+    }
+
+    /// Whether the queue was full.
+    pub fn is_full(&self) -> bool {
+        self.kind == SubmitErrorKind::Full
+    }
+
+    /// The closure that was not submitted.
+    pub fn into_inner(self) -> F {
+        self.task
+    }
+}
+
+impl<F> fmt::Debug for SubmitError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubmitError")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a pool could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A pool needs at least one worker.
+    #[error("a pool needs at least one worker (got 0)")]
+    ZeroWorkers,
+    /// A bounded queue needs room for at least one task.
+    #[error("the queue bound must be at least 1 (got 0)")]
+    ZeroQueueBound,
+    /// The operating system refused to start a worker thread.
+    #[error("could not start worker thread: {0}")]
+    Spawn(#[from] std::io::Error),
+}
+
+/// A panic whose handle was dropped before anybody read it.
+///
+/// Returned by [`Pool::shutdown`](super::Pool::shutdown) and logged when a
+/// pool is dropped, so no failure goes unnoticed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LostPanic {
+    /// The task that panicked.
+    pub task: TaskId,
+    /// Its name, if it was submitted with one.
+    pub name: Option<String>,
+    /// The panic message.
+    pub message: String,
+}
+
+impl fmt::Display for LostPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "task {} ({name}) panicked: {}", self.task, self.message),
+            None => write!(f, "task {} panicked: {}", self.task, self.message),
+        }
+    }
+}
