@@ -1,1 +1,51 @@
-//! lab
+//! # waiter-lab
+//!
+//! The experiments of the waiter lab: each idea of the study note
+//! (`seed/async-python-notes.txt`) run on real threads, measured, and
+//! returned as a [`Report`] that anybody can render or export.
+//!
+//! Why a library and not code in the CLI: the same experiment runs from the
+//! `waiter` binary, from the tests (with a scripted user and a buffer for a
+//! terminal) and, later, from the tour that chains every experiment. So an
+//! experiment never prints and never reads stdin by itself: it writes its
+//! live lines to a [`Console`] and asks its questions to an [`Input`], both
+//! handed in by the caller.
+//!
+//! Every experiment has the same shape:
+//!
+//! - a `Config` with explicit sizes and fast defaults,
+//! - a `run(config, …) -> Result<Report, Error>` function,
+//! - a [`Report`]: explanation, tables, timelines, conclusions and raw
+//!   figures, serialisable with serde.
+//!
+//! | module | the note's idea |
+//! |---|---|
+//! | [`greet`] | `ask_user` + `complex_calculation`: one thread, two threads, a pool |
+//! | [`order`] | concurrency: a different order every time, the same outcome |
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use waiter_lab::{console::Buffer, greet, input::Scripted};
+//!
+//! let console = Arc::new(Buffer::new());
+//! let user = Arc::new(Scripted::new("Ana", Duration::from_millis(5)));
+//! let report = greet::run(&greet::Config::default(), user, console.clone())?;
+//! assert_eq!(report.tables[0].rows.len(), 3); // one row per mode
+//! assert!(console.contents().contains("Hello, Ana"));
+//! # Ok::<(), waiter_lab::Error>(())
+//! ```
+
+pub mod console;
+pub mod duration;
+mod error;
+pub mod greet;
+pub mod input;
+pub mod order;
+pub mod report;
+pub mod work;
+
+pub use console::Console;
+pub use error::Error;
+pub use input::Input;
+pub use report::Report;

@@ -25,7 +25,13 @@
 pub mod pool;
 mod sync;
 
+// The README's example is compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 pub use pool::{
-    AsCompleted, CancelToken, Pool, PoolBuilder, ScopedTask, SubmitError, Task, TaskError,
-    as_completed, wait_all, wait_any,
+    AsCompleted, BuildError, CancelToken, LostPanic, Pool, PoolBuilder, Scope, ScopedTask,
+    SubmitError, SubmitErrorKind, Task, TaskError, TaskId, as_completed, default_workers, wait_all,
+    wait_any,
 };

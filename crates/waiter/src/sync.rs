@@ -12,7 +12,6 @@
 mod imp {
     pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
-    pub(crate) use std::thread_local;
 
     pub(crate) mod thread {
         pub(crate) use std::thread::{
@@ -43,7 +42,6 @@ mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
-    pub(crate) use loom::thread_local;
 
     pub(crate) mod thread {
         pub(crate) use loom::thread::{Builder, JoinHandle, Thread, current, park, yield_now};

@@ -51,6 +51,13 @@ impl Panic {
     }
 }
 
+// SAFETY: the payload is reachable only by value (`into_payload(self)`);
+// through `&Panic` one gets the message, a `String`. So sharing `&Panic`
+// between threads never shares the payload, and `Send` for it suffices (the
+// same reasoning as tokio's `JoinError`). This lets `TaskError` travel through
+// `anyhow` and `Box<dyn Error + Send + Sync>` with `?`.
+unsafe impl Sync for Panic {}
+
 impl fmt::Debug for Panic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Panic").field(&self.message).finish()
@@ -147,6 +154,18 @@ impl<F> SubmitError<F> {
     /// The closure that was not submitted.
     pub fn into_inner(self) -> F {
         self.task
+    }
+}
+
+// SAFETY: no method gives shared access to the closure (`into_inner` takes
+// `self`; `Debug` and `Display` show only the kind), so sharing a
+// `&SubmitError<F>` between threads never shares an `&F`. This lets the error
+// travel through `anyhow` and `Box<dyn Error + Send + Sync>` with `?`.
+unsafe impl<F: Send> Sync for SubmitError<F> {}
+
+impl<F> From<SubmitError<F>> for SubmitErrorKind {
+    fn from(error: SubmitError<F>) -> Self {
+        error.kind
     }
 }
 

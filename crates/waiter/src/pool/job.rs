@@ -295,7 +295,10 @@ where
         let before = self.header.finish();
         if before & HANDLE_GONE != 0 {
             // SAFETY: the handle is gone, so nobody else reads the slot.
-            let outcome = self.header.outcome.with_mut(|slot| unsafe { (*slot).take() });
+            let outcome = self
+                .header
+                .outcome
+                .with_mut(|slot| unsafe { (*slot).take() });
             self.header.report_if_panic(outcome);
         }
     }

@@ -53,7 +53,9 @@ mod task;
 mod wait;
 mod worker;
 
-#[cfg(test)]
+#[cfg(all(test, loom))]
+mod loom_task;
+#[cfg(all(test, not(loom)))]
 mod test;
 
 use std::sync::Arc;
@@ -457,9 +459,6 @@ impl Pool {
     fn stop(&self, cancel_pending: bool) {
         // Held throughout, so a second caller waits until the first is done.
         let mut workers = lock(&self.workers);
-        if cancel_pending {
-            self.token.cancel();
-        }
         let first = self.gate.close();
 
         let mut stops = if first { self.worker_count } else { 0 };
@@ -473,6 +472,10 @@ impl Pool {
                     Message::Stop => stops += 1,
                 }
             }
+            // Only now ask running tasks to stop: a worker freed earlier
+            // would have started the next pending task instead of us
+            // cancelling it.
+            self.token.cancel();
         }
         {
             for _ in 0..stops {

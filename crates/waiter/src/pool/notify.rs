@@ -15,7 +15,10 @@ use crate::sync::{Condvar, Mutex, lock, thread::Thread};
 pub(crate) enum Notify {
     Thread(Thread),
     Waker(Waker),
-    Set { set: Arc<CompletionSet>, index: usize },
+    Set {
+        set: Arc<CompletionSet>,
+        index: usize,
+    },
 }
 
 impl Notify {

@@ -217,6 +217,12 @@ impl<'scope, T> ScopedTask<'scope, T> {
         self.core.header().register(notify)
     }
 
+    /// Empties the notify slot, as a timed-out wait does.
+    #[cfg(all(test, loom))]
+    pub(crate) fn core_header_unregister(&self) {
+        self.core.header().unregister();
+    }
+
     /// Runs the task here if it is still pending (used by waits on worker
     /// threads to avoid deadlock).
     pub(crate) fn run_inline(&self) {

@@ -29,11 +29,16 @@ use super::worker;
 /// assert_eq!(order, ["fast", "slow"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn as_completed<'a, T>(tasks: impl IntoIterator<Item = ScopedTask<'a, T>>) -> AsCompleted<'a, T> {
+pub fn as_completed<'a, T>(
+    tasks: impl IntoIterator<Item = ScopedTask<'a, T>>,
+) -> AsCompleted<'a, T> {
     let tasks: Vec<ScopedTask<'a, T>> = tasks.into_iter().collect();
     let set = Arc::new(CompletionSet::default());
     for (index, task) in tasks.iter().enumerate() {
-        if !task.register(Notify::Set { set: Arc::clone(&set), index }) {
+        if !task.register(Notify::Set {
+            set: Arc::clone(&set),
+            index,
+        }) {
             set.push(index);
         }
     }
@@ -113,13 +118,19 @@ impl<T> fmt::Debug for AsCompleted<'_, T> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn wait_any<T>(tasks: &[ScopedTask<'_, T>], timeout: Option<Duration>) -> Option<usize> {
+    if tasks.is_empty() {
+        return None;
+    }
     let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
     if let Some(index) = tasks.iter().position(ScopedTask::is_done) {
         return Some(index);
     }
     let set = Arc::new(CompletionSet::default());
     for (index, task) in tasks.iter().enumerate() {
-        if !task.register(Notify::Set { set: Arc::clone(&set), index }) {
+        if !task.register(Notify::Set {
+            set: Arc::clone(&set),
+            index,
+        }) {
             return Some(index);
         }
     }

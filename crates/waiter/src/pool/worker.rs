@@ -1,10 +1,17 @@
 //! The worker loop, and how a thread knows it is a worker.
 
 use super::queue::{Message, Receiver};
-use crate::sync::thread_local;
+use std::cell::Cell;
 
-thread_local! {
-    static IS_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+#[cfg(not(loom))]
+std::thread_local! {
+    static IS_WORKER: Cell<bool> = const { Cell::new(false) };
+}
+
+// loom's macro takes no `const` block, and its threads need its own locals.
+#[cfg(loom)]
+loom::thread_local! {
+    static IS_WORKER: Cell<bool> = Cell::new(false);
 }
 
 /// Whether the current thread is a worker of some [`Pool`](super::Pool).

@@ -1,0 +1,147 @@
+//! Stress with invariant checks: many tasks with random panics, cancels,
+//! timeouts and dropped handles, from several submitting threads. At the end
+//! every task is accounted for exactly once:
+//! `ran + cancelled == submitted`, every value reached its own handle, and
+//! every panic was either read through its handle or returned by `shutdown`.
+//!
+//! `WAITER_STRESS_TASKS` sets the number of tasks (default 100,000;
+//! try 1000000 with `--release`).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use waiter::{Pool, TaskError};
+
+fn tasks_per_run() -> usize {
+    std::env::var("WAITER_STRESS_TASKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
+
+#[derive(Default)]
+struct Tally {
+    ran: AtomicUsize,
+    values_ok: AtomicUsize,
+    panics_read: AtomicUsize,
+    cancelled: AtomicUsize,
+    panicking_dropped: AtomicUsize,
+}
+
+#[test]
+fn random_panics_cancels_timeouts_and_dropped_handles_all_accounted_for() {
+    let total = tasks_per_run();
+    let submitters = 3;
+    let pool = Pool::builder().workers(2).queue_bound(256).build().unwrap();
+    let tally = Arc::new(Tally::default());
+    std::thread::scope(|s| {
+        for seed in 0..submitters {
+            let (pool, tally) = (&pool, Arc::clone(&tally));
+            s.spawn(move || {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed as u64);
+                let mut held = Vec::new();
+                for i in 0..total / submitters {
+                    let panics = rng.random_ratio(1, 10);
+                    let counts = Arc::clone(&tally);
+                    let value = (seed * total + i) as u64;
+                    let task = pool
+                        .submit(move || {
+                            counts.ran.fetch_add(1, Ordering::Relaxed);
+                            if panics {
+                                panic!("task {value} fails on purpose");
+                            }
+                            value
+                        })
+                        .unwrap();
+                    match rng.random_range(0..10) {
+                        // Drop the handle unread.
+                        0 => {
+                            if panics {
+                                tally.panicking_dropped.fetch_add(1, Ordering::Relaxed);
+                            }
+                            drop(task);
+                        }
+                        // Try to cancel; whatever happens is counted below.
+                        1 | 2 => {
+                            task.cancel();
+                            held.push((value, panics, task));
+                        }
+                        _ => held.push((value, panics, task)),
+                    }
+                    // Collect in batches, some with a timeout first.
+                    if held.len() >= 64 {
+                        for (value, panics, mut task) in held.drain(..) {
+                            if rng.random_ratio(1, 4) {
+                                if let Some(result) = task.wait_timeout(Duration::from_micros(1)) {
+                                    check(&tally, value, panics, result);
+                                    continue;
+                                }
+                            }
+                            check(&tally, value, panics, task.wait());
+                        }
+                    }
+                }
+                for (value, panics, task) in held {
+                    check(&tally, value, panics, task.wait());
+                }
+            });
+        }
+    });
+    let lost = pool.shutdown();
+    let submitted = submitters * (total / submitters);
+    let ran = tally.ran.load(Ordering::Relaxed);
+    let cancelled = tally.cancelled.load(Ordering::Relaxed);
+    assert_eq!(
+        ran + cancelled,
+        submitted,
+        "every task ran once or was cancelled"
+    );
+    // Every panic was read through its handle, or came back from shutdown
+    // (dropped handles are never cancelled, so each of those panicked).
+    let dropped_panics = tally.panicking_dropped.load(Ordering::Relaxed);
+    assert_eq!(
+        lost.len(),
+        dropped_panics,
+        "unread panics returned by shutdown"
+    );
+    let unique: HashSet<_> = lost.iter().map(|l| l.task).collect();
+    assert_eq!(unique.len(), lost.len(), "each lost panic reported once");
+    assert!(lost.iter().all(|l| l.message.ends_with("fails on purpose")));
+    assert!(tally.values_ok.load(Ordering::Relaxed) > 0);
+    assert!(tally.panics_read.load(Ordering::Relaxed) > 0);
+}
+
+fn check(tally: &Tally, value: u64, panics: bool, result: Result<u64, TaskError>) {
+    match result {
+        Ok(got) => {
+            assert!(!panics, "task {value} should have panicked");
+            assert_eq!(got, value, "a result reached the wrong handle");
+            tally.values_ok.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(TaskError::Panicked(panic)) => {
+            assert!(panics, "task {value} panicked unexpectedly");
+            assert_eq!(panic.message(), format!("task {value} fails on purpose"));
+            tally.panics_read.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(TaskError::Cancelled) => {
+            tally.cancelled.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(other) => panic!("task {value}: unexpected {other}"),
+    }
+}
+
+#[test]
+fn many_short_lived_pools_leave_no_threads_behind() {
+    for _ in 0..200 {
+        let pool = Pool::new(2).unwrap();
+        let task = pool.submit(|| std::thread::current().id()).unwrap();
+        let worker = task.wait().unwrap();
+        assert_ne!(worker, std::thread::current().id());
+        // Drop joins both workers; a leak would show as a hang or a spawn
+        // failure long before 200 rounds on a constrained machine.
+    }
+}
