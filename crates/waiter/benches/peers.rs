@@ -21,7 +21,7 @@
 //! | executor               | submit                                | collect                      |
 //! |------------------------|---------------------------------------|------------------------------|
 //! | `waiter`               | `Pool::submit`                        | `Task::wait` on each handle  |
-//! | `waiter-map`           | `Pool::map` (window 2 × workers)      | the iterator                 |
+//! | `waiter-map`           | `Pool::map` (window 8 × workers)      | the iterator                 |
 //! | `waiter-scope`         | `Pool::scope` + `Scope::submit`       | a preallocated slot per task |
 //! | `rayon-spawn`          | `ThreadPool::spawn`                   | one shared channel           |
 //! | `rayon-scope`          | `ThreadPool::scope` + `Scope::spawn`  | a preallocated slot per task |

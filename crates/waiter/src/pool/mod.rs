@@ -74,6 +74,11 @@ use scope::ScopeCounter;
 
 use crate::sync::{AtomicU64, Mutex, Ordering, lock, thread};
 
+/// How many tasks per worker [`Pool::map`] keeps in flight: enough that a
+/// worker finds the next item queued while the caller waits for the oldest,
+/// few enough that an endless input costs nothing.
+pub const MAP_WINDOW_PER_WORKER: usize = 8;
+
 /// A fixed set of worker threads running submitted closures.
 ///
 /// `Pool` is `Sync`: share it by reference (or in an `Arc`) to submit from
@@ -408,7 +413,8 @@ impl Pool {
     }
 
     /// Runs `f` over `items` on the pool and yields the results *in input
-    /// order*, lazily: at most twice the worker count are in flight, so an
+    /// order*, lazily: at most [`MAP_WINDOW_PER_WORKER`] × the worker count are
+    /// in flight (enough to keep workers busy with tiny tasks), so an
     /// endless iterator is fine. Python's `executor.map`.
     ///
     /// Dropping the iterator early cancels the tasks not yet started.
@@ -433,7 +439,12 @@ impl Pool {
         F: Fn(I::Item) -> T + Send + Sync + 'static,
         T: Send + 'static,
     {
-        Map::new(self, items.into_iter(), f, 2 * self.worker_count)
+        Map::new(
+            self,
+            items.into_iter(),
+            f,
+            MAP_WINDOW_PER_WORKER * self.worker_count,
+        )
     }
 
     /// Stops taking new tasks, waits until every submitted task has run and
