@@ -9,6 +9,10 @@
 //!   many; [`Pool::scope`] lets tasks borrow; dropping the pool waits for
 //!   its work, like leaving Python's `with ThreadPoolExecutor(...)` block.
 //!
+//! - [`Waiter`]: the dining philosophers' waiter, generalised: a fair,
+//!   deadlock-free lock over *sets* of resources with capacities; a request
+//!   is granted all or nothing, in FIFO order, optionally for a time slice.
+//!
 //! ```
 //! use waiter::Pool;
 //!
@@ -22,6 +26,7 @@
 
 #![warn(missing_docs)]
 
+pub mod arbiter;
 pub mod pool;
 mod sync;
 
@@ -30,6 +35,7 @@ mod sync;
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
+pub use arbiter::{Acquire, Grant, Policy, Request, Waiter, WaiterBuilder, WaiterError};
 pub use pool::{
     AsCompleted, BuildError, CancelToken, LostPanic, Pool, PoolBuilder, Scope, ScopedTask,
     SubmitError, SubmitErrorKind, Task, TaskError, TaskId, as_completed, default_workers, wait_all,
