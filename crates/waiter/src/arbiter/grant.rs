@@ -27,7 +27,9 @@ impl<'a> Grant<'a> {
         let granted_at = Instant::now();
         Self {
             waiter,
-            lease_end: waiter.lease().and_then(|lease| granted_at.checked_add(lease)),
+            lease_end: waiter
+                .lease()
+                .and_then(|lease| granted_at.checked_add(lease)),
             request,
             granted_at,
         }

@@ -208,7 +208,10 @@ impl Waiter {
     /// # Errors
     ///
     /// As [`acquire`](Self::acquire).
-    pub fn try_acquire(&self, request: impl Into<Request>) -> Result<Option<Grant<'_>>, WaiterError> {
+    pub fn try_acquire(
+        &self,
+        request: impl Into<Request>,
+    ) -> Result<Option<Grant<'_>>, WaiterError> {
         self.acquire_until(request.into(), None)
     }
 

@@ -70,7 +70,9 @@ impl FromIterator<usize> for Request {
     fn from_iter<I: IntoIterator<Item = usize>>(resources: I) -> Self {
         resources
             .into_iter()
-            .fold(Request::new(), |request, resource| request.units(resource, 1))
+            .fold(Request::new(), |request, resource| {
+                request.units(resource, 1)
+            })
     }
 }
 

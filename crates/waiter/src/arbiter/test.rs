@@ -1,0 +1,305 @@
+//! Behaviour of the waiter: all or nothing, capacity, the FIFO contract,
+//! greedy starvation, time slices, timeouts, async, bad requests.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::*;
+
+/// Waits (generously) until `waiter` has `n` requests in line.
+fn until_waiting(waiter: &Waiter, n: usize) {
+    let start = Instant::now();
+    while waiter.waiting() != n {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "never saw {n} waiting"
+        );
+        thread::yield_now();
+    }
+}
+
+#[test]
+fn grants_all_or_nothing_and_gives_back_on_drop() {
+    let waiter = Waiter::new([1, 1, 1]).unwrap();
+    let a = waiter.acquire([0, 1]).unwrap();
+    assert_eq!(waiter.available(), [0, 0, 1]);
+    // 1 is busy, so [1, 2] takes nothing, not even 2.
+    assert!(waiter.try_acquire([1, 2]).unwrap().is_none());
+    assert_eq!(waiter.available(), [0, 0, 1]);
+    drop(a);
+    assert_eq!(waiter.available(), [1, 1, 1]);
+    let b = waiter.try_acquire([1, 2]).unwrap().unwrap();
+    assert_eq!(b.request().parts(), [(1, 1), (2, 1)]);
+}
+
+#[test]
+fn a_pile_grants_units_up_to_its_capacity() {
+    // The note: "5 philosophers and 2 forks": one pile of two.
+    let pile = Waiter::new([2]).unwrap();
+    let first = pile.acquire(Request::new().units(0, 2)).unwrap();
+    assert!(pile.try_acquire([0]).unwrap().is_none());
+    drop(first);
+    let one = pile.acquire([0]).unwrap();
+    let other = pile.acquire([0]).unwrap();
+    assert_eq!(pile.available(), [0]);
+    drop((one, other));
+    assert_eq!(pile.available(), [2]);
+}
+
+#[test]
+fn invalid_requests_are_clear_errors() {
+    let waiter = Waiter::new([1, 2]).unwrap();
+    assert_eq!(
+        waiter.acquire(Request::new()).unwrap_err(),
+        WaiterError::EmptyRequest
+    );
+    let unknown = waiter.acquire([5]).unwrap_err();
+    assert_eq!(
+        unknown.to_string(),
+        "unknown resource 5: this waiter has resources 0..2"
+    );
+    let too_many = waiter.try_acquire(Request::new().units(1, 3)).unwrap_err();
+    assert_eq!(
+        too_many.to_string(),
+        "resource 1 has 2 unit(s); 3 can never be granted"
+    );
+    // Duplicates add up: [0, 0] is two units of a one-unit resource.
+    assert!(matches!(
+        waiter.acquire_timeout([0, 0], Duration::from_secs(1)),
+        Err(WaiterError::ExceedsCapacity { .. })
+    ));
+    assert_eq!(Waiter::new([]).unwrap_err(), WaiterError::NoResources);
+    assert_eq!(
+        Waiter::new([1, 0]).unwrap_err(),
+        WaiterError::ZeroCapacity { resource: 1 }
+    );
+}
+
+#[test]
+fn a_blocked_request_is_granted_when_the_holder_gives_back() {
+    let waiter = Waiter::new([1, 1]).unwrap();
+    let held = waiter.acquire([0]).unwrap();
+    thread::scope(|s| {
+        let both = s.spawn(|| {
+            let grant = waiter.acquire([0, 1]).unwrap();
+            grant.request().clone()
+        });
+        until_waiting(&waiter, 1);
+        drop(held);
+        assert_eq!(both.join().unwrap(), Request::from([0, 1]));
+    });
+    assert_eq!(waiter.available(), [1, 1]);
+}
+
+/// The crafted scenario: X and Y take turns holding A and B one at a time,
+/// so at every moment one of them is busy. Z wants both.
+/// Greedy lets X and Y go on forever and Z starves; FIFO makes Y wait
+/// behind Z, so Z eats as soon as X gives A back.
+fn alternate(policy: Policy, rounds: usize) -> (bool, usize) {
+    const A: usize = 0;
+    const B: usize = 1;
+    let waiter = Waiter::builder()
+        .capacities([1, 1])
+        .policy(policy)
+        .build()
+        .unwrap();
+    thread::scope(|s| {
+        let mut x = Some(waiter.acquire([A]).unwrap());
+        s.spawn(|| drop(waiter.acquire([A, B]).unwrap()));
+        until_waiting(&waiter, 1);
+        let mut y = None;
+        let mut y_grants = 0;
+        let mut z_fed = false;
+        for _ in 0..rounds {
+            // Y takes B while X holds A (under FIFO that would overtake Z).
+            y = waiter.try_acquire([B]).unwrap();
+            y_grants += usize::from(y.is_some());
+            // X gives A back, then takes it again while Y holds B.
+            x = None;
+            if waiter.waiting() == 0 {
+                z_fed = true;
+                break;
+            }
+            x = waiter.try_acquire([A]).unwrap();
+            // Y gives B back while X holds A.
+            y = None;
+        }
+        drop((x, y));
+        (z_fed, y_grants)
+    })
+}
+
+#[test]
+fn fifo_lets_no_conflicting_request_overtake_so_nobody_starves() {
+    let (z_fed, y_grants) = alternate(Policy::Fifo, 100);
+    assert!(z_fed, "under FIFO, Z gets both resources");
+    assert_eq!(y_grants, 0, "Y may not overtake Z on B");
+}
+
+#[test]
+fn greedy_starves_the_request_for_two_busy_resources() {
+    let (z_fed, y_grants) = alternate(Policy::Greedy, 100);
+    assert!(
+        !z_fed,
+        "under greedy, X and Y keep Z out for all 100 rounds"
+    );
+    assert!(y_grants > 0);
+}
+
+#[test]
+fn fifo_still_lets_unrelated_requests_pass() {
+    let waiter = Waiter::new([1, 1, 1]).unwrap();
+    let held = waiter.acquire([0]).unwrap();
+    thread::scope(|s| {
+        s.spawn(|| drop(waiter.acquire([0, 1]).unwrap()));
+        until_waiting(&waiter, 1);
+        // Resource 2 is nobody's business: granted at once.
+        assert!(waiter.try_acquire([2]).unwrap().is_some());
+        // Resource 1 is reserved by the waiting [0, 1].
+        assert!(waiter.try_acquire([1]).unwrap().is_none());
+        drop(held);
+    });
+}
+
+#[test]
+fn a_timed_out_request_leaves_the_line_and_the_line_moves() {
+    let waiter = Waiter::new([1, 1]).unwrap();
+    let held = waiter.acquire([0]).unwrap();
+    let start = Instant::now();
+    assert!(
+        waiter
+            .acquire_timeout([0, 1], Duration::from_millis(40))
+            .unwrap()
+            .is_none()
+    );
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(40) && waited < Duration::from_secs(5));
+    assert_eq!(waiter.waiting(), 0);
+    // Resource 1 is no longer reserved.
+    assert!(waiter.try_acquire([1]).unwrap().is_some());
+    drop(held);
+}
+
+#[test]
+fn a_lease_tells_the_holder_when_the_slice_ran_out() {
+    let waiter = Waiter::builder()
+        .capacities([1])
+        .lease(Duration::from_millis(30))
+        .build()
+        .unwrap();
+    let grant = waiter.acquire([0]).unwrap();
+    assert!(!grant.expired());
+    assert!(grant.remaining().unwrap() <= Duration::from_millis(30));
+    assert!(
+        grant.sleep(Duration::from_millis(1)),
+        "a short nap fits in the slice"
+    );
+    let start = Instant::now();
+    assert!(
+        !grant.sleep(Duration::from_secs(10)),
+        "the slice ends first"
+    );
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(grant.expired());
+    // Nothing was taken away: the holder still holds until it drops.
+    assert_eq!(waiter.available(), [0]);
+    drop(grant);
+    assert_eq!(waiter.available(), [1]);
+
+    let no_lease = Waiter::new([1]).unwrap();
+    let grant = no_lease.acquire([0]).unwrap();
+    assert!(grant.sleep(Duration::from_millis(1)) && !grant.expired());
+    assert_eq!(grant.remaining(), None);
+}
+
+#[test]
+fn async_acquire_waits_and_a_dropped_future_leaves_the_line() {
+    let waiter = Waiter::new([1, 1]).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    let held = waiter.acquire([1]).unwrap();
+    // A future that gives up (timeout) must leave the line.
+    let gave_up = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_millis(20), waiter.acquire_async([0, 1]))
+            .await
+            .is_err()
+    });
+    assert!(gave_up);
+    assert_eq!(waiter.waiting(), 0);
+    assert_eq!(waiter.available(), [1, 0]);
+    thread::scope(|s| {
+        let waiter = &waiter;
+        let task = s.spawn(|| {
+            runtime.block_on(async {
+                let grant = waiter.acquire_async([0, 1]).await.unwrap();
+                grant.request().parts().len()
+            })
+        });
+        until_waiting(waiter, 1);
+        drop(held);
+        assert_eq!(task.join().unwrap(), 2);
+    });
+    let error = runtime.block_on(waiter.acquire_async([9])).unwrap_err();
+    assert!(matches!(
+        error,
+        WaiterError::UnknownResource { resource: 9, .. }
+    ));
+}
+
+/// Philosophers round a table through the waiter, with a shadow count of
+/// every fork's holders: never above capacity, never two neighbours eating.
+#[test]
+fn stress_a_ring_never_exceeds_capacity_and_everyone_eats() {
+    const N: usize = 5;
+    for policy in [Policy::Fifo, Policy::Greedy] {
+        let waiter = Waiter::builder()
+            .capacities([1; N])
+            .policy(policy)
+            .build()
+            .unwrap();
+        let holders: Vec<AtomicUsize> = (0..N).map(|_| AtomicUsize::new(0)).collect();
+        let eating = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let meals: Vec<AtomicUsize> = (0..N).map(|_| AtomicUsize::new(0)).collect();
+        thread::scope(|s| {
+            for p in 0..N {
+                let (waiter, holders, eating, most, meals) =
+                    (&waiter, &holders, &eating, &most, &meals);
+                s.spawn(move || {
+                    let forks = [p, (p + 1) % N];
+                    for _ in 0..2000 {
+                        let grant = waiter.acquire(forks).unwrap();
+                        for &f in &forks {
+                            assert_eq!(
+                                holders[f].fetch_add(1, Ordering::SeqCst),
+                                0,
+                                "fork {f} held twice"
+                            );
+                        }
+                        let now = eating.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        meals[p].fetch_add(1, Ordering::Relaxed);
+                        std::hint::spin_loop();
+                        eating.fetch_sub(1, Ordering::SeqCst);
+                        for &f in &forks {
+                            holders[f].fetch_sub(1, Ordering::SeqCst);
+                        }
+                        drop(grant);
+                    }
+                });
+            }
+        });
+        assert!(
+            most.load(Ordering::SeqCst) <= N / 2,
+            "{policy:?}: more than ⌊N/2⌋ ate at once"
+        );
+        assert!(meals.iter().all(|m| m.load(Ordering::Relaxed) == 2000));
+        assert_eq!(waiter.available(), [1; N]);
+        assert_eq!(waiter.waiting(), 0);
+    }
+}
