@@ -18,31 +18,24 @@ use crate::sync::thread;
 pub struct Grant<'a> {
     waiter: &'a Waiter,
     request: Request,
-    granted_at: Instant,
     lease_end: Option<Instant>,
 }
 
 impl<'a> Grant<'a> {
     pub(crate) fn new(waiter: &'a Waiter, request: Request) -> Self {
-        let granted_at = Instant::now();
+        // The clock is read only when there is a lease to time.
         Self {
             waiter,
             lease_end: waiter
                 .lease()
-                .and_then(|lease| granted_at.checked_add(lease)),
+                .and_then(|lease| Instant::now().checked_add(lease)),
             request,
-            granted_at,
         }
     }
 
     /// What was granted.
     pub fn request(&self) -> &Request {
         &self.request
-    }
-
-    /// When it was granted.
-    pub fn granted_at(&self) -> Instant {
-        self.granted_at
     }
 
     /// When the time slice ends, if the waiter has one.

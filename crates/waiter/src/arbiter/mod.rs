@@ -83,7 +83,7 @@ pub use request::Request;
 
 use state::{Slot, State, Wake};
 
-use crate::sync::{Mutex, lock, thread};
+use crate::sync::{Mutex, lock, spin_until, thread};
 
 /// Who goes first when several requests wait; see the [module docs](self).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -98,6 +98,9 @@ pub enum Policy {
 /// Hands out sets of resources, all or nothing; see the [module docs](self).
 pub struct Waiter {
     state: Mutex<State>,
+    /// Fixed at build time; kept outside the lock so checking a request
+    /// costs no locking.
+    capacity: Box<[usize]>,
     policy: Policy,
     lease: Option<Duration>,
 }
@@ -142,8 +145,10 @@ impl WaiterBuilder {
         if let Some(resource) = self.capacities.iter().position(|&c| c == 0) {
             return Err(WaiterError::ZeroCapacity { resource });
         }
+        let capacity: Box<[usize]> = self.capacities.into();
         Ok(Waiter {
-            state: Mutex::new(State::new(self.policy, self.capacities.into())),
+            state: Mutex::new(State::new(self.policy, capacity.clone())),
+            capacity,
             policy: self.policy,
             lease: self.lease,
         })
@@ -177,7 +182,12 @@ impl Waiter {
 
     /// How many resources there are.
     pub fn resources(&self) -> usize {
-        lock(&self.state).capacity().len()
+        self.capacity.len()
+    }
+
+    /// Each resource's capacity.
+    pub fn capacities(&self) -> &[usize] {
+        &self.capacity
     }
 
     /// Free units of each resource (a snapshot).
@@ -264,8 +274,7 @@ impl Waiter {
         if request.is_empty() {
             return Err(WaiterError::EmptyRequest);
         }
-        let state = lock(&self.state);
-        let capacity = state.capacity();
+        let capacity = &self.capacity;
         for &(resource, units) in request.parts() {
             let Some(&cap) = capacity.get(resource) else {
                 return Err(WaiterError::UnknownResource {
@@ -305,6 +314,7 @@ impl Waiter {
         };
         // A timeout too long for `Instant` is no timeout.
         let deadline = wait.flatten();
+        spin_until(|| slot.is_granted());
         loop {
             if slot.is_granted() {
                 return Ok(Some(Grant::new(self, request)));
@@ -341,7 +351,7 @@ impl fmt::Debug for Waiter {
         f.debug_struct("Waiter")
             .field("policy", &self.policy)
             .field("lease", &self.lease)
-            .field("capacity", &state.capacity())
+            .field("capacity", &self.capacity)
             .field("available", &state.available())
             .field("waiting", &state.waiting())
             .finish()

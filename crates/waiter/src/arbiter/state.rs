@@ -82,10 +82,6 @@ impl State {
         }
     }
 
-    pub(crate) fn capacity(&self) -> &[usize] {
-        &self.capacity
-    }
-
     pub(crate) fn available(&self) -> &[usize] {
         &self.available
     }

@@ -2,7 +2,6 @@
 //! greedy starvation, time slices, timeouts, async, bad requests.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 

@@ -12,7 +12,7 @@ use super::notify::Notify;
 use super::worker;
 use std::sync::Arc;
 
-use crate::sync::thread;
+use crate::sync::{spin_until, thread};
 
 /// A handle to a task submitted with [`Pool::submit`](super::Pool::submit):
 /// Python's `concurrent.futures.Future`, the Rust way.
@@ -228,22 +228,6 @@ impl<'scope, T> ScopedTask<'scope, T> {
     pub(crate) fn run_inline(&self) {
         self.core.run();
     }
-}
-
-/// Spins (then yields) for a few microseconds until `done()`; returns its
-/// last answer.
-fn spin_until(done: impl Fn() -> bool) -> bool {
-    #[cfg(not(loom))]
-    {
-        let backoff = crossbeam_utils::Backoff::new();
-        while !backoff.is_completed() {
-            if done() {
-                return true;
-            }
-            backoff.snooze();
-        }
-    }
-    done()
 }
 
 impl<T> Future for ScopedTask<'_, T> {
