@@ -63,36 +63,56 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
-/// How long [`spin_until`] keeps trying before the caller parks: about the
-/// time a parked thread takes to be woken on a busy machine. Parking sooner
-/// turns a hand-off between two running threads into a chain of wake-ups,
-/// each paying that latency.
-#[cfg(not(loom))]
-const SPIN_FOR: std::time::Duration = std::time::Duration::from_micros(SPIN_MICROS);
-#[cfg(not(loom))]
-const SPIN_MICROS: u64 = 20;
+/// How long [`spin_until`] keeps trying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SpinLimit {
+    /// A few hundred spins, no yielding: for a retry that is cheap to give
+    /// up on (the caller has a slower way that still works).
+    Brief,
+    /// Spins, then yields for up to [`PATIENT_FOR`]: about the time a parked
+    /// thread takes to be woken on a busy machine. Parking sooner turns a
+    /// hand-off between two running threads into a chain of wake-ups, each
+    /// paying that latency.
+    Patient,
+}
 
-/// Spins, then yields, for up to [`SPIN_FOR`] until `done()`; returns its
-/// last answer. Waits that usually end within microseconds (a tiny task, a
-/// fork held for a moment) try this before parking, which costs a system
-/// call and, on a busy machine, tens of microseconds to wake up from.
-pub(crate) fn spin_until(done: impl Fn() -> bool) -> bool {
+#[cfg(not(loom))]
+const PATIENT_FOR: std::time::Duration = std::time::Duration::from_micros(20);
+
+/// Tries `done()` until it says yes or `limit` is reached; returns its last
+/// answer. Waits that usually end within microseconds (a tiny task, a fork
+/// held for a moment) try this before parking, which costs a system call
+/// and, on a busy machine, tens of microseconds to wake up from.
+pub(crate) fn spin_until(done: impl Fn() -> bool, limit: SpinLimit) -> bool {
     #[cfg(not(loom))]
     {
         let backoff = crossbeam_utils::Backoff::new();
-        while !backoff.is_completed() {
-            if done() {
-                return true;
+        if limit == SpinLimit::Brief {
+            // `Backoff::spin` never completes by itself: count the rounds
+            // (1 + 2 + … + 64 spins, about a microsecond in all).
+            for _ in 0..7 {
+                if done() {
+                    return true;
+                }
+                backoff.spin();
             }
-            backoff.snooze();
-        }
-        let start = std::time::Instant::now();
-        while start.elapsed() < SPIN_FOR {
-            if done() {
-                return true;
+        } else {
+            while !backoff.is_completed() {
+                if done() {
+                    return true;
+                }
+                backoff.snooze();
             }
-            std::thread::yield_now();
+            let start = std::time::Instant::now();
+            while start.elapsed() < PATIENT_FOR {
+                if done() {
+                    return true;
+                }
+                std::thread::yield_now();
+            }
         }
     }
+    #[cfg(loom)]
+    let _ = limit;
     done()
 }

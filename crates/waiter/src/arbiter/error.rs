@@ -27,6 +27,14 @@ pub enum WaiterError {
     /// A waiter needs at least one resource.
     #[error("a waiter needs at least one resource")]
     NoResources,
+    /// A capacity beyond what one resource can count (2³² − 1 units).
+    #[error("resource {resource} has capacity {capacity}; at most 4294967295 units are supported")]
+    CapacityTooLarge {
+        /// The resource.
+        resource: usize,
+        /// Its capacity.
+        capacity: usize,
+    },
     /// A resource with no units could never be granted.
     #[error("resource {resource} has capacity 0; every resource needs at least 1")]
     ZeroCapacity {

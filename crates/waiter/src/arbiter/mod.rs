@@ -44,21 +44,29 @@
 //!
 //! # How it works
 //!
-//! One mutex guards the book ([`state`]): free units per resource and the
-//! line of waiting requests. Acquiring takes the lock once; if the request
-//! may go now, its units are taken and that is all. Otherwise it joins the
-//! line with a slot holding its thread (or async waker) and parks. Each
-//! release (and each abandoned wait: timeout, dropped future) gives units
-//! back and walks the line once in order, granting what the policy allows
-//! and waking those callers; a woken caller sees its `granted` flag without
-//! taking the lock again.
+//! Each resource is one atomic word holding its free units and the number
+//! of requests waiting on it ([`state`]). A request nobody stands in the way
+//! of takes its units with one compare-and-swap per resource, and a grant
+//! gives them back with one `fetch_add` each: no lock, about the cost of
+//! locking the resources as mutexes. A request that must wait takes the
+//! waiter's mutex, marks itself on each of its resources and joins the line
+//! with a slot holding its thread (or async waker); it spins briefly, then
+//! parks. When units come back to a resource that has waiters, the releaser
+//! takes the mutex and walks the line once in order, granting what the
+//! policy allows and waking those callers; a woken caller sees its
+//! `granted` flag without taking the lock again.
 //!
 //! ## Memory ordering
 //!
+//! The free units and the waiter count of a resource share one word, and
+//! every change to either is a read-modify-write of that word (`AcqRel`).
+//! So a release and a waiter's registration on the same resource are
+//! ordered: either the release sees the waiter (and walks the line) or the
+//! waiter sees the units (and takes them). No wake-up is lost without any
+//! `SeqCst` reasoning across locations, which is also what loom can check.
 //! A slot's `granted` flag is stored with `Release` after the units were
-//! taken under the lock and loaded with `Acquire` by the waiting caller, so
-//! the caller observes the book as of its grant. Spurious wake-ups are
-//! harmless: callers loop on the flag.
+//! taken and loaded with `Acquire` by the waiting caller. Spurious wake-ups
+//! are harmless: callers loop on the flag.
 
 mod error;
 mod grant;
@@ -81,9 +89,9 @@ pub use error::WaiterError;
 pub use grant::Grant;
 pub use request::Request;
 
-use state::{Slot, State, Wake};
+use state::{Attempt, Book, Line, MAX_CAPACITY, Slot, Wake};
 
-use crate::sync::{Mutex, lock, spin_until, thread};
+use crate::sync::{Mutex, SpinLimit, lock, spin_until, thread};
 
 /// Who goes first when several requests wait; see the [module docs](self).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -97,7 +105,8 @@ pub enum Policy {
 
 /// Hands out sets of resources, all or nothing; see the [module docs](self).
 pub struct Waiter {
-    state: Mutex<State>,
+    book: Book,
+    line: Mutex<Line>,
     /// Fixed at build time; kept outside the lock so checking a request
     /// costs no locking.
     capacity: Box<[usize]>,
@@ -145,9 +154,18 @@ impl WaiterBuilder {
         if let Some(resource) = self.capacities.iter().position(|&c| c == 0) {
             return Err(WaiterError::ZeroCapacity { resource });
         }
+        if let Some((resource, &capacity)) = self
+            .capacities
+            .iter()
+            .enumerate()
+            .find(|&(_, &c)| c > MAX_CAPACITY)
+        {
+            return Err(WaiterError::CapacityTooLarge { resource, capacity });
+        }
         let capacity: Box<[usize]> = self.capacities.into();
         Ok(Waiter {
-            state: Mutex::new(State::new(self.policy, capacity.clone())),
+            book: Book::new(self.policy, &capacity),
+            line: Mutex::new(Line::new(self.policy, capacity.len())),
             capacity,
             policy: self.policy,
             lease: self.lease,
@@ -192,12 +210,12 @@ impl Waiter {
 
     /// Free units of each resource (a snapshot).
     pub fn available(&self) -> Vec<usize> {
-        lock(&self.state).available().to_vec()
+        self.book.available()
     }
 
     /// How many requests wait in line (a snapshot).
     pub fn waiting(&self) -> usize {
-        lock(&self.state).waiting()
+        lock(&self.line).len()
     }
 
     /// Blocks until the whole `request` can be granted, and grants it.
@@ -293,6 +311,20 @@ impl Waiter {
         Ok(())
     }
 
+    /// A newcomer's lock-free attempt; runs the line if the attempt briefly
+    /// held units somebody waits for.
+    fn attempt(&self, request: &Request) -> bool {
+        match self.book.try_take_newcomer(request) {
+            Attempt::Taken => true,
+            Attempt::Refused { wake_line } => {
+                if wake_line {
+                    lock(&self.line).admit(&self.book);
+                }
+                false
+            }
+        }
+    }
+
     /// `wait`: `None` = do not wait; `Some(None)` = forever;
     /// `Some(Some(deadline))` = until then.
     fn acquire_until(
@@ -301,37 +333,37 @@ impl Waiter {
         wait: Option<Option<Instant>>,
     ) -> Result<Option<Grant<'_>>, WaiterError> {
         self.validate(&request)?;
-        let (ticket, slot) = {
-            let mut state = lock(&self.state);
-            if state.try_take(&request) {
-                return Ok(Some(Grant::new(self, request)));
-            }
-            let Some(_) = wait else {
-                return Ok(None);
-            };
-            let slot = Arc::new(Slot::new(Wake::Thread(thread::current())));
-            (state.enqueue(request.clone(), Arc::clone(&slot)), slot)
+        if self.attempt(&request) {
+            return Ok(Some(Grant::new(self, request)));
+        }
+        let Some(deadline) = wait else {
+            return Ok(None);
         };
-        // A timeout too long for `Instant` is no timeout.
-        let deadline = wait.flatten();
-        spin_until(|| slot.is_granted());
+        // Holders usually give back within a moment: retry a few times
+        // before queueing, as an adaptive mutex spins before it parks.
+        if spin_until(|| self.attempt(&request), SpinLimit::Brief) {
+            return Ok(Some(Grant::new(self, request)));
+        }
+        let slot = Arc::new(Slot::new(Wake::Thread(thread::current())));
+        let Some(ticket) = lock(&self.line).join(&self.book, &request, &slot) else {
+            return Ok(Some(Grant::new(self, request)));
+        };
+        spin_until(|| slot.is_granted(), SpinLimit::Patient);
         loop {
             if slot.is_granted() {
                 return Ok(Some(Grant::new(self, request)));
             }
+            // A timeout too long for `Instant` is no timeout.
             match deadline {
                 None => thread::park(),
                 Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
                     Some(left) if !left.is_zero() => thread::park_timeout(left),
                     _ => {
-                        let mut state = lock(&self.state);
-                        if !state.remove(ticket) {
-                            // Granted just now: keep it.
-                            return Ok(Some(Grant::new(self, request)));
+                        if lock(&self.line).leave(&self.book, ticket) {
+                            return Ok(None);
                         }
-                        // We may have been holding others back.
-                        state.admit();
-                        return Ok(None);
+                        // Granted just now: keep it.
+                        return Ok(Some(Grant::new(self, request)));
                     }
                 },
             }
@@ -339,21 +371,20 @@ impl Waiter {
     }
 
     fn release(&self, request: &Request) {
-        let mut state = lock(&self.state);
-        state.give_back(request);
-        state.admit();
+        if self.book.give_back(request) {
+            lock(&self.line).admit(&self.book);
+        }
     }
 }
 
 impl fmt::Debug for Waiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = lock(&self.state);
         f.debug_struct("Waiter")
             .field("policy", &self.policy)
             .field("lease", &self.lease)
             .field("capacity", &self.capacity)
-            .field("available", &state.available())
-            .field("waiting", &state.waiting())
+            .field("available", &self.available())
+            .field("waiting", &self.waiting())
             .finish()
     }
 }
@@ -378,15 +409,18 @@ impl<'a> Future for Acquire<'a> {
         }
         match &this.queued {
             None => {
-                let mut state = lock(&this.waiter.state);
-                if state.try_take(&this.request) {
-                    drop(state);
+                if this.waiter.attempt(&this.request) {
                     return Poll::Ready(Ok(Grant::new(this.waiter, this.request.clone())));
                 }
                 let slot = Arc::new(Slot::new(Wake::Waker(cx.waker().clone())));
-                let ticket = state.enqueue(this.request.clone(), Arc::clone(&slot));
-                this.queued = Some((ticket, slot));
-                Poll::Pending
+                let joined = lock(&this.waiter.line).join(&this.waiter.book, &this.request, &slot);
+                match joined {
+                    None => Poll::Ready(Ok(Grant::new(this.waiter, this.request.clone()))),
+                    Some(ticket) => {
+                        this.queued = Some((ticket, slot));
+                        Poll::Pending
+                    }
+                }
             }
             Some((_, slot)) => {
                 if !slot.is_granted() {
@@ -406,12 +440,12 @@ impl<'a> Future for Acquire<'a> {
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
         if let Some((ticket, _)) = self.queued.take() {
-            let mut state = lock(&self.waiter.state);
-            if !state.remove(ticket) {
-                // Granted, but nobody will hold it: give it back.
-                state.give_back(&self.request);
+            let waiter = self.waiter;
+            let mut line = lock(&waiter.line);
+            // Granted, but nobody will hold it: give it back.
+            if !line.leave(&waiter.book, ticket) && waiter.book.give_back(&self.request) {
+                line.admit(&waiter.book);
             }
-            state.admit();
         }
     }
 }

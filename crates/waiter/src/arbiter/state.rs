@@ -1,8 +1,11 @@
 //! The waiter's book: what is free, who waits, and who may go next.
 //!
-//! All of it lives behind one mutex in [`Waiter`](super::Waiter); the
-//! functions here are plain sequential code, so the admission rule can be
-//! read (and tested) without threads.
+//! Two parts. The [`Book`] is one atomic word per resource (free units and
+//! the number of waiters on it): a request nobody stands in the way of is
+//! granted, and a grant given back, with a few compare-and-swaps and no
+//! lock, like locking two mutexes. The [`Line`] is the queue of requests that
+//! had to wait, behind the waiter's mutex; it is walked in arrival order
+//! whenever units come back to a resource somebody waits on.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -10,7 +13,7 @@ use std::task::Waker;
 
 use super::Policy;
 use super::request::Request;
-use crate::sync::{AtomicBool, Mutex, Ordering, lock, thread::Thread};
+use crate::sync::{AtomicBool, AtomicU64, Mutex, Ordering, lock, thread::Thread};
 
 /// How a waiting caller is woken.
 pub(crate) enum Wake {
@@ -59,96 +62,201 @@ struct Entry {
     slot: Arc<Slot>,
 }
 
-pub(crate) struct State {
+/// Free units and waiters of one resource, in one word, so that every
+/// thread that changes either learns about the other in the same atomic
+/// read-modify-write: a release *sees* whether somebody waits on what it gives
+/// back, and a waiter registering *sees* units given back before it.
+const UNITS: u64 = u32::MAX as u64;
+const WAITER: u64 = 1 << 32;
+
+fn units(word: u64) -> u64 {
+    word & UNITS
+}
+
+fn waiters(word: u64) -> u64 {
+    word >> 32
+}
+
+/// The largest capacity a resource may have.
+pub(crate) const MAX_CAPACITY: usize = u32::MAX as usize;
+
+/// The lock-free part of the book: one word per resource.
+pub(crate) struct Book {
     policy: Policy,
-    capacity: Box<[usize]>,
-    available: Box<[usize]>,
-    /// Waiting requests in arrival order.
+    words: Box<[AtomicU64]>,
+}
+
+/// What a newcomer's attempt found.
+pub(crate) enum Attempt {
+    Taken,
+    /// Not now. `wake_line`: units this attempt held for a moment had
+    /// waiters, so the line must be looked at again.
+    Refused {
+        wake_line: bool,
+    },
+}
+
+impl Book {
+    pub(crate) fn new(policy: Policy, capacity: &[usize]) -> Self {
+        Self {
+            policy,
+            words: capacity.iter().map(|&c| AtomicU64::new(c as u64)).collect(),
+        }
+    }
+
+    pub(crate) fn available(&self) -> Vec<usize> {
+        self.words
+            .iter()
+            .map(|word| units(word.load(Ordering::Acquire)) as usize)
+            .collect()
+    }
+
+    /// Takes `units` of `resource` if there are enough and `ok(word)`;
+    /// `also` is subtracted too (a waiter's own registration).
+    fn take_one(
+        &self,
+        resource: usize,
+        units_wanted: u64,
+        also: u64,
+        ok: impl Fn(u64) -> bool,
+    ) -> bool {
+        let word = &self.words[resource];
+        let mut current = word.load(Ordering::Acquire);
+        loop {
+            if units(current) < units_wanted || !ok(current) {
+                return false;
+            }
+            match word.compare_exchange_weak(
+                current,
+                current - units_wanted - also,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Gives back what `taken` parts hold (`also` per part too); returns
+    /// whether any of those resources had waiters.
+    fn put_back(&self, taken: &[(usize, usize)], also: u64) -> bool {
+        let mut had_waiters = false;
+        for &(resource, units) in taken {
+            let before = self.words[resource].fetch_add(units as u64 + also, Ordering::AcqRel);
+            had_waiters |= waiters(before) > 0;
+        }
+        had_waiters
+    }
+
+    /// A newcomer's attempt, without the lock: all units at once, and under
+    /// FIFO only on resources nobody waits for (it would overtake them).
+    pub(crate) fn try_take_newcomer(&self, request: &Request) -> Attempt {
+        let fifo = self.policy == Policy::Fifo;
+        let parts = request.parts();
+        for (index, &(resource, units)) in parts.iter().enumerate() {
+            if !self.take_one(resource, units as u64, 0, |word| {
+                !fifo || waiters(word) == 0
+            }) {
+                let wake_line = self.put_back(&parts[..index], 0);
+                return Attempt::Refused { wake_line };
+            }
+        }
+        Attempt::Taken
+    }
+
+    /// A registered waiter's attempt (under the line's lock): all units at
+    /// once; on success its registration is removed in the same steps.
+    fn try_take_waiting(&self, request: &Request) -> bool {
+        let parts = request.parts();
+        for (index, &(resource, units)) in parts.iter().enumerate() {
+            if !self.take_one(resource, units as u64, WAITER, |_| true) {
+                self.put_back(&parts[..index], WAITER);
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Marks a request as waiting on each of its resources.
+    fn register(&self, request: &Request) {
+        for &(resource, _) in request.parts() {
+            self.words[resource].fetch_add(WAITER, Ordering::AcqRel);
+        }
+    }
+
+    /// Removes the marks of a request that stops waiting without a grant.
+    fn deregister(&self, request: &Request) {
+        for &(resource, _) in request.parts() {
+            self.words[resource].fetch_sub(WAITER, Ordering::AcqRel);
+        }
+    }
+
+    /// Gives a grant's units back; returns whether somebody waits on one
+    /// of them (then the caller runs [`Line::admit`]).
+    pub(crate) fn give_back(&self, request: &Request) -> bool {
+        self.put_back(request.parts(), 0)
+    }
+}
+
+/// The line of waiting requests, behind the waiter's mutex.
+pub(crate) struct Line {
+    policy: Policy,
     queue: VecDeque<Entry>,
     next_ticket: u64,
-    /// Scratch for [`State::admit`]: resources an earlier waiter is owed.
+    /// Scratch for [`Line::admit`]: resources an earlier waiter is owed.
     reserved: Box<[bool]>,
 }
 
-impl State {
-    pub(crate) fn new(policy: Policy, capacity: Box<[usize]>) -> Self {
+impl Line {
+    pub(crate) fn new(policy: Policy, resources: usize) -> Self {
         Self {
             policy,
-            available: capacity.clone(),
-            reserved: vec![false; capacity.len()].into_boxed_slice(),
-            capacity,
             queue: VecDeque::new(),
             next_ticket: 0,
+            reserved: vec![false; resources].into_boxed_slice(),
         }
     }
 
-    pub(crate) fn available(&self) -> &[usize] {
-        &self.available
-    }
-
-    pub(crate) fn waiting(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.queue.len()
     }
 
-    fn fits(&self, request: &Request) -> bool {
-        request
-            .parts()
-            .iter()
-            .all(|&(resource, units)| self.available[resource] >= units)
-    }
-
-    fn take(&mut self, request: &Request) {
-        for &(resource, units) in request.parts() {
-            self.available[resource] -= units;
+    /// Joins the line with `request`, unless it can be granted right away
+    /// as the last in line: then returns `None` (granted). Otherwise returns
+    /// its ticket.
+    pub(crate) fn join(&mut self, book: &Book, request: &Request, slot: &Arc<Slot>) -> Option<u64> {
+        book.register(request);
+        let blocked = self.policy == Policy::Fifo
+            && self
+                .queue
+                .iter()
+                .any(|entry| entry.request.overlaps(request));
+        if !blocked && book.try_take_waiting(request) {
+            return None;
         }
-    }
-
-    /// Returns a grant's units. The caller then runs [`State::admit`].
-    pub(crate) fn give_back(&mut self, request: &Request) {
-        for &(resource, units) in request.parts() {
-            self.available[resource] += units;
-            debug_assert!(self.available[resource] <= self.capacity[resource]);
-        }
-    }
-
-    /// Grants `request` at once if the policy lets a newcomer in now:
-    /// its units are free and (FIFO) no waiting request shares a resource
-    /// with it, since it would overtake that one.
-    pub(crate) fn try_take(&mut self, request: &Request) -> bool {
-        let allowed = self.fits(request)
-            && match self.policy {
-                Policy::Greedy => true,
-                Policy::Fifo => !self.queue.iter().any(|e| e.request.overlaps(request)),
-            };
-        if allowed {
-            self.take(request);
-        }
-        allowed
-    }
-
-    /// Puts a request at the back of the line; returns its ticket.
-    pub(crate) fn enqueue(&mut self, request: Request, slot: Arc<Slot>) -> u64 {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         self.queue.push_back(Entry {
             ticket,
-            request,
-            slot,
+            request: request.clone(),
+            slot: Arc::clone(slot),
         });
-        ticket
+        Some(ticket)
     }
 
-    /// Takes a waiting request out of the line (timeout, dropped future).
-    /// Returns `false` if it is no longer there: it was granted meanwhile.
-    /// The caller then runs [`State::admit`]: the line may move.
-    pub(crate) fn remove(&mut self, ticket: u64) -> bool {
-        match self.queue.iter().position(|e| e.ticket == ticket) {
-            Some(at) => {
-                self.queue.remove(at);
-                true
-            }
-            None => false,
-        }
+    /// Takes a waiting request out of the line (timeout, dropped future) and
+    /// lets the line move. Returns `false` if it is no longer there: it was
+    /// granted meanwhile.
+    pub(crate) fn leave(&mut self, book: &Book, ticket: u64) -> bool {
+        let Some(at) = self.queue.iter().position(|e| e.ticket == ticket) else {
+            return false;
+        };
+        let entry = self.queue.remove(at).expect("position is in bounds");
+        book.deregister(&entry.request);
+        // It may have been holding later requests back.
+        self.admit(book);
+        true
     }
 
     /// Grants, in arrival order, every waiting request the policy allows,
@@ -157,7 +265,7 @@ impl State {
     /// FIFO: a request that cannot be granted *reserves* its resources, so no
     /// later request that shares one may pass it; later requests on other
     /// resources still go. Greedy: anything that fits goes.
-    pub(crate) fn admit(&mut self) {
+    pub(crate) fn admit(&mut self, book: &Book) {
         if self.queue.is_empty() {
             return;
         }
@@ -167,9 +275,8 @@ impl State {
             let entry = &self.queue[index];
             let reserved = self.policy == Policy::Fifo
                 && entry.request.parts().iter().any(|&(r, _)| self.reserved[r]);
-            if !reserved && self.fits(&entry.request) {
+            if !reserved && book.try_take_waiting(&entry.request) {
                 let entry = self.queue.remove(index).expect("index is in bounds");
-                self.take(&entry.request);
                 entry.slot.grant();
                 continue;
             }

@@ -12,7 +12,7 @@ use super::notify::Notify;
 use super::worker;
 use std::sync::Arc;
 
-use crate::sync::{spin_until, thread};
+use crate::sync::{SpinLimit, spin_until, thread};
 
 /// A handle to a task submitted with [`Pool::submit`](super::Pool::submit):
 /// Python's `concurrent.futures.Future`, the Rust way.
@@ -163,7 +163,7 @@ impl<'scope, T> ScopedTask<'scope, T> {
     /// microseconds, and parking costs more than that.
     pub(crate) fn block(&self, deadline: Option<Instant>) -> bool {
         let header = self.core.header();
-        if spin_until(|| header.is_finished()) {
+        if spin_until(|| header.is_finished(), SpinLimit::Patient) {
             return true;
         }
         if !header.register(Notify::Thread(thread::current())) {
