@@ -27,7 +27,9 @@
 #![warn(missing_docs)]
 
 pub mod arbiter;
+pub mod gil;
 pub mod pool;
+pub mod process;
 mod sync;
 
 // The README's example is compiled and run as a doc test.
@@ -35,9 +37,12 @@ mod sync;
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
-pub use arbiter::{Acquire, Grant, Policy, Request, Waiter, WaiterBuilder, WaiterError};
+pub use arbiter::{
+    Acquire, Grant, ParsePolicyError, Policy, Request, Waiter, WaiterBuilder, WaiterError,
+};
 pub use pool::{
     AsCompleted, BuildError, CancelToken, LostPanic, Pool, PoolBuilder, Scope, ScopedTask,
     SubmitError, SubmitErrorKind, Task, TaskError, TaskId, as_completed, default_workers, wait_all,
     wait_any,
 };
+pub use process::{ProcessError, ProcessPool};

@@ -103,6 +103,42 @@ pub enum Policy {
     Greedy,
 }
 
+impl Policy {
+    /// Every policy, in the order the docs present them.
+    pub const ALL: [Policy; 2] = [Policy::Fifo, Policy::Greedy];
+
+    /// The lower-case name: `fifo`, `greedy` (what `FromStr` reads).
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Fifo => "fifo",
+            Policy::Greedy => "greedy",
+        }
+    }
+}
+
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An unknown policy name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown policy {0:?}: expected fifo or greedy")]
+pub struct ParsePolicyError(String);
+
+impl std::str::FromStr for Policy {
+    type Err = ParsePolicyError;
+
+    /// Reads `fifo` or `greedy` (any case).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Policy::ALL
+            .into_iter()
+            .find(|policy| policy.name().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| ParsePolicyError(text.to_owned()))
+    }
+}
+
 /// Hands out sets of resources, all or nothing; see the [module docs](self).
 pub struct Waiter {
     book: Book,

@@ -302,3 +302,15 @@ fn stress_a_ring_never_exceeds_capacity_and_everyone_eats() {
         assert_eq!(waiter.waiting(), 0);
     }
 }
+
+#[test]
+fn policies_read_and_print_their_names() {
+    for policy in Policy::ALL {
+        assert_eq!(policy.to_string().parse::<Policy>(), Ok(policy));
+    }
+    assert_eq!(" FIFO ".parse::<Policy>(), Ok(Policy::Fifo));
+    assert_eq!(
+        "fair".parse::<Policy>().unwrap_err().to_string(),
+        "unknown policy \"fair\": expected fifo or greedy"
+    );
+}

@@ -89,6 +89,14 @@ pub enum TaskError {
     /// The result was already taken from this handle.
     #[error("the task's result was already taken")]
     Taken,
+    /// A [`ProcessPool`](crate::ProcessPool) task's worker process died
+    /// (crashed, was killed, exited) while running it.
+    #[error("the worker process died while running the task: {0}")]
+    WorkerDied(String),
+    /// A worker process's answer could not be understood (a malformed
+    /// frame, or a result of another type than the caller expects).
+    #[error("bad answer from the worker process: {0}")]
+    Protocol(String),
 }
 
 impl TaskError {
@@ -100,6 +108,11 @@ impl TaskError {
     /// Whether the task was cancelled before it ran.
     pub fn is_cancelled(&self) -> bool {
         matches!(self, TaskError::Cancelled)
+    }
+
+    /// Whether a process task's worker died running it.
+    pub fn is_worker_died(&self) -> bool {
+        matches!(self, TaskError::WorkerDied(_))
     }
 
     /// The panic's payload, if the task panicked; re-raise it with

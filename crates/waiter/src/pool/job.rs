@@ -44,7 +44,7 @@
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
-use super::error::{Panic, TaskId};
+use super::error::{Panic, TaskError, TaskId};
 use super::ledger;
 use super::notify::Notify;
 use crate::sync::{AtomicUsize, Mutex, Ordering, UnsafeCell, lock};
@@ -61,6 +61,9 @@ const HANDLE_GONE: usize = 1 << 3;
 pub(crate) enum Outcome<T> {
     Value(T),
     Panic(Box<dyn Any + Send + 'static>),
+    /// Ended without a value for a reason of its own (a process task whose
+    /// worker died, a reply that could not be decoded).
+    Failed(TaskError),
 }
 
 /// Everything about a task except its closure; independent of the closure's
@@ -185,13 +188,41 @@ impl<T> Header<T> {
             // is visible and finished; the handle (us) is the only other
             // party, and it is being dropped.
             let outcome = self.outcome.with_mut(|slot| unsafe { (*slot).take() });
-            self.report_if_panic(outcome);
+            self.report_if_failed(outcome);
         }
     }
 
-    fn report_if_panic(&self, outcome: Option<Outcome<T>>) {
-        if let Some(Outcome::Panic(payload)) = outcome {
-            ledger::record(self.owner, self.id, self.name(), Panic::new(payload));
+    fn report_if_failed(&self, outcome: Option<Outcome<T>>) {
+        let message = match outcome {
+            Some(Outcome::Panic(payload)) => Panic::new(payload).message().to_owned(),
+            Some(Outcome::Failed(error)) => error.to_string(),
+            Some(Outcome::Value(_)) | None => return,
+        };
+        ledger::record(self.owner, self.id, self.name(), message);
+    }
+
+    /// Moves a pending task to running; returns whether it was pending.
+    pub(crate) fn start(&self) -> bool {
+        self.transition(PENDING, RUNNING).is_some()
+    }
+
+    /// Stores the outcome, moves the task from running to done, wakes the
+    /// waiter, and reports a failure nobody will read.
+    ///
+    /// # Safety
+    ///
+    /// Only the thread that moved the task to running (won
+    /// [`Header::start`]) may call this, once.
+    pub(crate) unsafe fn complete(&self, outcome: Outcome<T>) {
+        // SAFETY: we are the runner (caller's contract); nobody reads the
+        // slot before `finish` publishes DONE.
+        self.outcome
+            .with_mut(|slot| unsafe { *slot = Some(outcome) });
+        let before = self.finish();
+        if before & HANDLE_GONE != 0 {
+            // SAFETY: the handle is gone, so nobody else reads the slot.
+            let outcome = self.outcome.with_mut(|slot| unsafe { (*slot).take() });
+            self.report_if_failed(outcome);
         }
     }
 
@@ -277,7 +308,7 @@ where
     T: Send,
 {
     fn run(&self) {
-        if self.header.transition(PENDING, RUNNING).is_none() {
+        if !self.header.start() {
             return;
         }
         let Some(func) = self.take_func() else {
@@ -287,20 +318,8 @@ where
             Ok(value) => Outcome::Value(value),
             Err(payload) => Outcome::Panic(payload),
         };
-        // SAFETY: we are the runner (we won PENDING → RUNNING); nobody reads
-        // the slot before `finish` publishes DONE.
-        self.header
-            .outcome
-            .with_mut(|slot| unsafe { *slot = Some(outcome) });
-        let before = self.header.finish();
-        if before & HANDLE_GONE != 0 {
-            // SAFETY: the handle is gone, so nobody else reads the slot.
-            let outcome = self
-                .header
-                .outcome
-                .with_mut(|slot| unsafe { (*slot).take() });
-            self.header.report_if_panic(outcome);
-        }
+        // SAFETY: we won PENDING → RUNNING just above.
+        unsafe { self.header.complete(outcome) };
     }
 
     fn cancel(&self) -> bool {
@@ -319,6 +338,58 @@ where
     F: FnOnce() -> T + Send,
     T: Send,
 {
+    fn header(&self) -> &Header<T> {
+        &self.header
+    }
+}
+
+/// A task without a closure: something else (a process pool's reader
+/// thread) starts it and hands it its outcome. Its handle is an ordinary
+/// [`Task`](super::Task).
+pub(crate) struct PromiseCell<T> {
+    header: Header<T>,
+}
+
+// SAFETY: no closure; the outcome slot is handed over as in `JobCell`.
+unsafe impl<T: Send> Sync for PromiseCell<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Send for PromiseCell<T> {}
+
+impl<T: Send> PromiseCell<T> {
+    pub(crate) fn new(header: Header<T>) -> Self {
+        Self { header }
+    }
+
+    /// Marks the promise as started; `false` if it was cancelled first.
+    pub(crate) fn start(&self) -> bool {
+        self.header.start()
+    }
+
+    /// Fulfils a started promise.
+    ///
+    /// # Safety
+    ///
+    /// Only the thread that won [`PromiseCell::start`] may call this, once.
+    pub(crate) unsafe fn complete(&self, outcome: Outcome<T>) {
+        // SAFETY: the caller's contract is `Header::complete`'s.
+        unsafe { self.header.complete(outcome) }
+    }
+}
+
+impl<T: Send> Job for PromiseCell<T> {
+    /// Nothing to run here: the promise is fulfilled from outside.
+    fn run(&self) {}
+
+    fn cancel(&self) -> bool {
+        let Some(before) = self.header.transition(PENDING, CANCELLED) else {
+            return false;
+        };
+        self.header.wake_if_registered(before);
+        true
+    }
+}
+
+impl<T: Send> TaskCore<T> for PromiseCell<T> {
     fn header(&self) -> &Header<T> {
         &self.header
     }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::error::{LostPanic, Panic, TaskId};
+use super::error::{LostPanic, TaskId};
 
 static LEDGER: Mutex<BTreeMap<u64, Vec<LostPanic>>> = Mutex::new(BTreeMap::new());
 static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
@@ -31,15 +31,14 @@ pub(crate) fn open() -> u64 {
     owner
 }
 
-/// Records an unread panic of task `task` of `owner`.
-pub(crate) fn record(owner: u64, task: TaskId, name: Option<&str>, panic: Panic) {
+/// Records an unread failure (a panic, or a process task's error) of task
+/// `task` of `owner`.
+pub(crate) fn record(owner: u64, task: TaskId, name: Option<&str>, message: String) {
     let lost = LostPanic {
         task,
         name: name.map(str::to_owned),
-        message: panic.message().to_owned(),
+        message,
     };
-    // `panic` (and its payload) is dropped here, outside the lock.
-    drop(panic);
     let mut pages = ledger();
     match pages.get_mut(&owner) {
         Some(page) => page.push(lost),

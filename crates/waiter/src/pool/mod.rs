@@ -44,7 +44,7 @@ mod cancel;
 mod error;
 mod gate;
 mod job;
-mod ledger;
+pub(crate) mod ledger;
 mod map;
 mod notify;
 mod queue;
@@ -68,7 +68,8 @@ pub use task::{ScopedTask, Task};
 pub use wait::{AsCompleted, as_completed, wait_all, wait_any};
 
 use gate::Gate;
-use job::{Header, JobCell};
+use job::JobCell;
+pub(crate) use job::{Header, Outcome, PromiseCell};
 use queue::{Message, QueuedJob, Receiver, Sender, TrySendError};
 use scope::ScopeCounter;
 

@@ -205,6 +205,7 @@ impl<'scope, T> ScopedTask<'scope, T> {
                 match unsafe { header.take_outcome() } {
                     Some(Outcome::Value(value)) => Ok(value),
                     Some(Outcome::Panic(payload)) => Err(TaskError::Panicked(Panic::new(payload))),
+                    Some(Outcome::Failed(error)) => Err(error),
                     None => Err(TaskError::Taken),
                 }
             }

@@ -1,0 +1,323 @@
+//! The parent's side of one worker process: its pipes, the calls it has not
+//! answered yet, and the thread that reads its answers.
+//!
+//! Calls are written to the worker's stdin as they come (several in flight:
+//! the worker runs them one after the other, in order), and a reader thread
+//! matches each answer to the oldest unanswered call. When the worker's
+//! stdout ends (it exited, crashed, was killed) or carries something that is
+//! not a frame, the reader fails the call the worker was running with
+//! [`TaskError::WorkerDied`], hands the calls it had not started back to the
+//! pool, and asks the pool for a replacement. Nothing waits forever.
+
+use std::collections::VecDeque;
+use std::io::{BufReader, BufWriter, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::Shared;
+use super::error::ProcessError;
+use super::protocol::{
+    Call, FrameError, Hello, ItemResult, MAGIC, Reply, VERSION, read_frame, write_frame,
+};
+use super::worker::WORKER_ENV;
+use crate::pool::TaskError;
+use crate::sync::lock;
+
+/// Hands a call's results (or its failure) to whoever waits for them.
+pub(crate) type Deliver = Box<dyn FnOnce(Result<Vec<ItemResult>, TaskError>) + Send>;
+
+/// A call written to the worker and not answered yet.
+pub(crate) struct InFlight {
+    pub(crate) call: Call,
+    pub(crate) deliver: Deliver,
+}
+
+/// One worker process.
+pub(crate) struct Connection {
+    pub(crate) slot: usize,
+    pub(crate) pid: u32,
+    child: Mutex<Child>,
+    /// `None` once closed: the worker then finishes what it has and exits.
+    stdin: Mutex<Option<BufWriter<ChildStdin>>>,
+    in_flight: Mutex<VecDeque<InFlight>>,
+    /// Items sent and not answered, to pick the least loaded worker.
+    load: AtomicUsize,
+    /// Items ever sent, for `max_tasks_per_worker`.
+    sent: AtomicUsize,
+    /// Calls answered, to tell a worker that never worked from one that did.
+    answered: AtomicUsize,
+    alive: AtomicBool,
+    reader: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// How a worker's stdout ended.
+enum End {
+    Closed,
+    Garbage(String),
+}
+
+impl Connection {
+    /// Starts a worker process for `slot` and waits for its hello.
+    pub(crate) fn start(
+        shared: &Arc<Shared>,
+        slot: usize,
+    ) -> Result<Arc<Connection>, ProcessError> {
+        let config = &shared.config;
+        let mut child = Command::new(&config.program)
+            .args(&config.args)
+            .env(WORKER_ENV, "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|source| ProcessError::Spawn {
+                program: config.program.display().to_string(),
+                source,
+            })?;
+        let pid = child.id();
+        let (stdin, stdout) = match (child.stdin.take(), child.stdout.take()) {
+            (Some(stdin), Some(stdout)) => (stdin, stdout),
+            _ => unreachable!("both pipes were requested"),
+        };
+        let connection = Arc::new(Connection {
+            slot,
+            pid,
+            child: Mutex::new(child),
+            stdin: Mutex::new(Some(BufWriter::new(stdin))),
+            in_flight: Mutex::new(VecDeque::new()),
+            load: AtomicUsize::new(0),
+            sent: AtomicUsize::new(0),
+            answered: AtomicUsize::new(0),
+            alive: AtomicBool::new(true),
+            reader: Mutex::new(None),
+        });
+        let (said_hello, hello) = crossbeam_channel::bounded(1);
+        let reader = {
+            let (shared, connection) = (Arc::clone(shared), Arc::clone(&connection));
+            std::thread::Builder::new()
+                .name(format!("waiter-process-reader-{slot}"))
+                .spawn(move || connection.read_answers(&shared, stdout, said_hello))
+                .map_err(|source| ProcessError::Spawn {
+                    program: "reader thread".into(),
+                    source,
+                })?
+        };
+        *lock(&connection.reader) = Some(reader);
+        let greeting = hello
+            .recv_timeout(config.hello_timeout)
+            .unwrap_or_else(|_| Err(format!("no hello within {:?}", config.hello_timeout)));
+        if let Err(problem) = greeting {
+            connection.kill();
+            connection.join_reader();
+            return Err(ProcessError::NotAWorker {
+                program: config.program.display().to_string(),
+                problem,
+            });
+        }
+        Ok(connection)
+    }
+
+    pub(crate) fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn load(&self) -> usize {
+        self.load.load(Ordering::Relaxed)
+    }
+
+    /// Writes `call`; gives it back if this worker can take no more.
+    pub(crate) fn send(
+        &self,
+        call: Call,
+        deliver: Deliver,
+        max_items: Option<usize>,
+    ) -> Result<(), InFlight> {
+        let frame = match postcard_frame(&call) {
+            Ok(frame) => frame,
+            Err(error) => {
+                // No worker could take it: fail the call, not the worker.
+                deliver(Err(TaskError::Protocol(format!(
+                    "the call cannot be sent: {error}"
+                ))));
+                return Ok(());
+            }
+        };
+        let mut stdin = lock(&self.stdin);
+        let Some(writer) = stdin.as_mut() else {
+            return Err(InFlight { call, deliver });
+        };
+        let id = call.id;
+        let items = call.items.len();
+        // Recorded before writing: the answer may be back before `write`
+        // returns, and the reader must find the call.
+        lock(&self.in_flight).push_back(InFlight { call, deliver });
+        self.load.fetch_add(items, Ordering::Relaxed);
+        let written = writer.write_all(&frame).and_then(|()| writer.flush());
+        if written.is_err() {
+            // The worker is going away; the reader will notice. Take the
+            // call back if the reader has not already.
+            *stdin = None;
+            let mut in_flight = lock(&self.in_flight);
+            if let Some(at) = in_flight.iter().position(|f| f.call.id == id) {
+                let taken = in_flight.remove(at).expect("position is in bounds");
+                self.load.fetch_sub(items, Ordering::Relaxed);
+                return Err(taken);
+            }
+            return Ok(());
+        }
+        let sent = self.sent.fetch_add(items, Ordering::Relaxed) + items;
+        if max_items.is_some_and(|max| sent >= max) {
+            // Retire: the worker answers what it has, sees end of input and
+            // exits; the reader then starts a fresh one.
+            *stdin = None;
+        }
+        Ok(())
+    }
+
+    /// Closes the worker's stdin: it finishes its calls and exits.
+    pub(crate) fn close(&self) {
+        lock(&self.stdin).take();
+    }
+
+    fn kill(&self) {
+        let _ = lock(&self.child).kill();
+    }
+
+    pub(crate) fn join_reader(&self) {
+        if let Some(reader) = lock(&self.reader).take() {
+            if reader.thread().id() != std::thread::current().id() {
+                let _ = reader.join();
+            }
+        }
+    }
+
+    /// The reader thread: hello, then answers until the stream ends.
+    fn read_answers(
+        self: Arc<Self>,
+        shared: &Arc<Shared>,
+        stdout: ChildStdout,
+        said_hello: crossbeam_channel::Sender<Result<(), String>>,
+    ) {
+        let mut stdout = BufReader::new(stdout);
+        let greeting = match read_frame::<Hello>(&mut stdout) {
+            Ok(hello) if hello.magic == MAGIC && hello.version == VERSION => Ok(()),
+            Ok(hello) => Err(format!("unexpected hello {hello:?}")),
+            Err(FrameError::Closed) => Err("it exited without a word".to_owned()),
+            Err(error) => Err(format!(
+                "its first output is not a worker's hello ({error})"
+            )),
+        };
+        let greeted = greeting.is_ok();
+        let _ = said_hello.send(greeting);
+        if !greeted {
+            return;
+        }
+        let end = loop {
+            let reply: Reply = match read_frame(&mut stdout) {
+                Ok(reply) => reply,
+                Err(FrameError::Closed) => break End::Closed,
+                Err(error) => break End::Garbage(error.to_string()),
+            };
+            let answered = {
+                let mut in_flight = lock(&self.in_flight);
+                match in_flight.front() {
+                    Some(front)
+                        if front.call.id == reply.id
+                            && front.call.items.len() == reply.results.len() =>
+                    {
+                        in_flight.pop_front()
+                    }
+                    _ => None,
+                }
+            };
+            match answered {
+                Some(done) => {
+                    self.load
+                        .fetch_sub(done.call.items.len(), Ordering::Relaxed);
+                    (done.deliver)(Ok(reply.results));
+                }
+                None => {
+                    break End::Garbage(format!(
+                        "an answer to call {} that was not asked",
+                        reply.id
+                    ));
+                }
+            }
+        };
+        self.ended(shared, end);
+    }
+
+    /// The worker's stdout ended: fail or hand back what it had, and
+    /// replace it unless the pool is closing.
+    fn ended(&self, shared: &Arc<Shared>, end: End) {
+        self.alive.store(false, Ordering::Release);
+        self.close();
+        if matches!(end, End::Garbage(_)) {
+            self.kill();
+        }
+        let status = lock(&self.child).wait();
+        let in_flight: Vec<InFlight> = lock(&self.in_flight).drain(..).collect();
+        self.load.store(0, Ordering::Relaxed);
+        let mut calls = in_flight.into_iter();
+        if let Some(running) = calls.next() {
+            let why = match &end {
+                End::Garbage(what) => format!(
+                    "worker {} (pid {}) wrote something that is not an answer ({what}) and was stopped",
+                    self.slot, self.pid
+                ),
+                End::Closed => format!(
+                    "worker {} (pid {}) {}",
+                    self.slot,
+                    self.pid,
+                    describe(status.ok())
+                ),
+            };
+            (running.deliver)(Err(TaskError::WorkerDied(why)));
+        }
+        // The worker runs calls in order, so the rest never started: they
+        // go to another worker (or the replacement).
+        let unstarted: Vec<InFlight> = calls.collect();
+        let worked = self.answered.load(Ordering::Relaxed) > 0;
+        shared.replace(self.slot, self.pid, worked);
+        for call in unstarted {
+            shared.redispatch(call);
+        }
+    }
+}
+
+fn postcard_frame(call: &Call) -> std::io::Result<Vec<u8>> {
+    let mut frame = Vec::new();
+    write_frame(&mut frame, call)?;
+    Ok(frame)
+}
+
+/// "exited with status 3", "was killed by signal 9 (SIGKILL)".
+fn describe(status: Option<ExitStatus>) -> String {
+    let Some(status) = status else {
+        return "ended, and its exit status could not be read".to_owned();
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            let name = match signal {
+                libc::SIGKILL => " (SIGKILL)",
+                libc::SIGABRT => " (SIGABRT: aborted)",
+                libc::SIGSEGV => " (SIGSEGV)",
+                libc::SIGTERM => " (SIGTERM)",
+                _ => "",
+            };
+            return format!("was killed by signal {signal}{name}");
+        }
+    }
+    match status.code() {
+        Some(code) => format!("exited with status {code}"),
+        None => "ended".to_owned(),
+    }
+}
+
+/// How long a new worker has to say hello by default.
+pub(crate) const HELLO_TIMEOUT: Duration = Duration::from_secs(20);

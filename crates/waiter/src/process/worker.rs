@@ -1,0 +1,127 @@
+//! The worker side: what a re-executed binary does when it is a worker.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::panic::{self, AssertUnwindSafe};
+
+use super::Registry;
+use super::protocol::{
+    Call, FrameError, Hello, ItemResult, MAGIC, Reply, VERSION, read_frame, write_frame,
+};
+use crate::pool::Panic;
+
+/// The environment variable that turns a re-executed binary into a worker.
+pub(crate) const WORKER_ENV: &str = "WAITER_PROCESS_WORKER";
+
+/// Serves as a process-pool worker, and exits, if this process was started
+/// as one; returns at once otherwise.
+///
+/// Call it first thing in `main`, before anything prints to stdout, with the
+/// same [`Registry`] the parent uses (Python's `freeze_support`, the Rust
+/// way). A worker reads calls from stdin and writes answers to stdout;
+/// anything the tasks print goes to stderr, so it cannot corrupt the
+/// answers.
+///
+/// # Examples
+///
+/// ```no_run
+/// use waiter::process::{ProcessPool, Registry, serve_if_worker};
+///
+/// fn registry() -> Registry {
+///     Registry::new().register("square", |x: u64| x * x)
+/// }
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     serve_if_worker(&registry()); // a worker never gets past this line
+///     let pool = ProcessPool::builder(registry()).workers(2).build()?;
+///     let nine: u64 = pool.submit("square", &3u64)?.wait()?;
+///     assert_eq!(nine, 9);
+///     Ok(())
+/// }
+/// ```
+pub fn serve_if_worker(registry: &Registry) {
+    if std::env::var_os(WORKER_ENV).is_none() {
+        return;
+    }
+    let code = match serve(registry) {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("waiter worker {}: {error}", std::process::id());
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn serve(registry: &Registry) -> Result<(), String> {
+    let mut answers =
+        BufWriter::new(protocol_output().map_err(|e| format!("cannot set up stdout: {e}"))?);
+    let mut calls = BufReader::new(io::stdin().lock());
+    let hello = Hello {
+        magic: MAGIC,
+        version: VERSION,
+        pid: std::process::id(),
+    };
+    write_frame(&mut answers, &hello)
+        .and_then(|()| answers.flush())
+        .map_err(|e| format!("cannot greet the parent: {e}"))?;
+    loop {
+        let call: Call = match read_frame(&mut calls) {
+            Ok(call) => call,
+            // The parent closed our stdin: shutdown, or retirement.
+            Err(FrameError::Closed) => return Ok(()),
+            Err(error) => return Err(format!("bad frame from the parent: {error}")),
+        };
+        let task = registry.get(&call.task);
+        let results =
+            call.items
+                .iter()
+                .map(|item| match task {
+                    None => ItemResult::UnknownTask(call.task.clone()),
+                    Some(task) => panic::catch_unwind(AssertUnwindSafe(|| task(item)))
+                        .unwrap_or_else(|payload| {
+                            ItemResult::Panicked(Panic::new(payload).message().to_owned())
+                        }),
+                })
+                .collect();
+        let reply = Reply {
+            id: call.id,
+            results,
+        };
+        if write_frame(&mut answers, &reply)
+            .and_then(|()| answers.flush())
+            .is_err()
+        {
+            // The parent is gone; nobody is left to answer.
+            return Ok(());
+        }
+    }
+}
+
+/// The stream answers go to. On Unix, a private copy of stdout, with stdout
+/// itself pointed at stderr, so a task's `println!` cannot corrupt a frame.
+#[cfg(unix)]
+fn protocol_output() -> io::Result<File> {
+    use std::os::fd::FromRawFd;
+    // Make sure nothing buffered for stdout is written after the switch.
+    io::stdout().flush()?;
+    // SAFETY: `dup` has no memory-safety preconditions; it returns a new
+    // descriptor or -1.
+    let private = unsafe { libc::dup(libc::STDOUT_FILENO) };
+    if private < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `dup2` has no memory-safety preconditions; descriptors 1 and 2
+    // are open in a process whose stdout and stderr were set by the parent.
+    if unsafe { libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `private` is a fresh descriptor that nothing else owns.
+    Ok(unsafe { File::from_raw_fd(private) })
+}
+
+/// Elsewhere, stdout itself (tasks must not print to it).
+#[cfg(not(unix))]
+fn protocol_output() -> io::Result<impl Write> {
+    Ok(io::stdout())
+}
