@@ -8,8 +8,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
-use waiter_lab::{duration, greet, order};
+use waiter::Policy;
+use waiter_lab::dine::{self, Layout, Strategy};
+use waiter_lab::duration::Range;
+use waiter_lab::gil::{self, Workload};
+use waiter_lab::{cores, duration, greet, order};
 
 /// The name the unattended default run (plain `waiter`) greets.
 pub(crate) const DEFAULT_NAME: &str = "Ana";
@@ -37,6 +42,18 @@ pub(crate) enum Command {
     /// k tasks, R runs: a different finishing order every run, the same
     /// total; then a read-then-write race that loses updates.
     Order(OrderArgs),
+    /// This machine's CPUs and cores; k CPU-bound threads taking turns on
+    /// them (time slicing, measured); what threads, processes, a pool and
+    /// messages cost.
+    Cores(CoresArgs),
+    /// The dining philosophers on real threads: a waiter who hands out two
+    /// forks at a time (with time slices), and four other strategies, one
+    /// of which deadlocks.
+    Dine(DineArgs),
+    /// The GIL: CPU-bound, I/O-bound and mixed work run sequentially, on
+    /// threads, under a simulated GIL, on processes and async, then in real
+    /// CPython; the convoy effect; the note's claims next to the numbers.
+    Gil(GilArgs),
 }
 
 /// `waiter greet`.
@@ -114,6 +131,442 @@ pub(crate) struct OrderArgs {
     /// Also write the report as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub(crate) json: Option<PathBuf>,
+}
+
+/// `waiter cores`.
+#[derive(Debug, Args)]
+pub(crate) struct CoresArgs {
+    /// Thread counts k to run, comma-separated, e.g. 1,2,3 (k = 1 always
+    /// runs: it is the speed-up's baseline) [default: 1, 2, 4, … up to
+    /// 4 × the CPUs].
+    #[arg(long, value_name = "LIST", value_parser = parse_thread_list, allow_hyphen_values = true)]
+    pub(crate) threads: Option<ThreadList>,
+
+    /// Each thread's work: what one thread alone does in this much CPU
+    /// time (calibrated once, then the same count of rounds for every
+    /// thread).
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_work, allow_hyphen_values = true)]
+    pub(crate) work: Duration,
+
+    /// How often the timelines sample each thread's CPU clock.
+    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = parse_sample, allow_hyphen_values = true)]
+    pub(crate) sample: Duration,
+
+    /// Thread starts to time (start + join).
+    #[arg(long, value_name = "N", default_value_t = cores::DEFAULT_THREAD_STARTS, value_parser = parse_thread_starts, allow_negative_numbers = true)]
+    pub(crate) thread_starts: usize,
+
+    /// Process starts to time (this binary re-run as a no-op, then waited
+    /// for).
+    #[arg(long, value_name = "N", default_value_t = cores::DEFAULT_PROCESS_STARTS, value_parser = parse_process_starts, allow_negative_numbers = true)]
+    pub(crate) process_starts: usize,
+
+    /// Round trips to time: pool tasks, and messages between threads and
+    /// between processes.
+    #[arg(long, value_name = "N", default_value_t = cores::DEFAULT_ROUND_TRIPS, value_parser = parse_round_trips, allow_negative_numbers = true)]
+    pub(crate) round_trips: usize,
+
+    /// Runs per thread count; each row is the fastest (the one least
+    /// disturbed by the rest of the machine).
+    #[arg(long, value_name = "N", default_value_t = cores::DEFAULT_REPEATS, value_parser = parse_repeats, allow_negative_numbers = true)]
+    pub(crate) repeats: usize,
+
+    /// Also write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+}
+
+/// `--threads`: thread counts, sorted, without duplicates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ThreadList(pub(crate) Vec<usize>);
+
+impl CoresArgs {
+    /// The experiment's config.
+    pub(crate) fn config(&self) -> cores::Config {
+        let defaults = cores::Config::default();
+        cores::Config {
+            threads: self
+                .threads
+                .as_ref()
+                .map_or(defaults.threads, |list| list.0.clone()),
+            work: self.work,
+            sample: self.sample,
+            thread_starts: self.thread_starts,
+            process_starts: self.process_starts,
+            round_trips: self.round_trips,
+            repeats: self.repeats,
+        }
+    }
+}
+
+fn parse_thread_list(text: &str) -> Result<ThreadList, String> {
+    cores::parse_threads(text).map(ThreadList)
+}
+
+fn parse_work(text: &str) -> Result<Duration, String> {
+    let value = duration::parse(text).map_err(|e| e.to_string())?;
+    if value.is_zero() {
+        return Err("must be more than 0: the threads need some work".into());
+    }
+    if value > cores::MAX_WORK {
+        return Err("must be at most 1m".into());
+    }
+    Ok(value)
+}
+
+fn parse_sample(text: &str) -> Result<Duration, String> {
+    let value = duration::parse(text).map_err(|e| e.to_string())?;
+    if value < cores::MIN_SAMPLE || value > cores::MAX_SAMPLE {
+        return Err("must be from 100us to 1s".into());
+    }
+    Ok(value)
+}
+
+fn parse_thread_starts(text: &str) -> Result<usize, String> {
+    to_usize(whole_number(text, cores::MAX_THREAD_STARTS as u64)?)
+}
+
+fn parse_process_starts(text: &str) -> Result<usize, String> {
+    to_usize(whole_number(text, cores::MAX_PROCESS_STARTS as u64)?)
+}
+
+fn parse_round_trips(text: &str) -> Result<usize, String> {
+    to_usize(whole_number(text, cores::MAX_ROUND_TRIPS as u64)?)
+}
+
+fn parse_repeats(text: &str) -> Result<usize, String> {
+    to_usize(whole_number(text, cores::MAX_REPEATS as u64)?)
+}
+
+/// `waiter dine`.
+///
+/// Run-time checks that involve two options (`--forks` without a pile,
+/// `--slice` with a strategy that has no waiter) are in [`DineArgs::check`].
+#[derive(Debug, Args)]
+pub(crate) struct DineArgs {
+    /// Philosophers at the table, each a thread (at least 2).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = parse_philosophers, allow_negative_numbers = true)]
+    pub(crate) philosophers: usize,
+
+    /// ring: one fork between each pair of neighbours (the classic). pile:
+    /// a shared pile of --forks forks, any two of which make a meal (the
+    /// note's "5 philosophers and 2 forks").
+    #[arg(long, value_name = "TABLE", default_value = "ring", value_parser = table_parser())]
+    pub(crate) table: TableKind,
+
+    /// Forks in the pile, with --table pile [default: 2, as in the note].
+    #[arg(long, value_name = "K", value_parser = parse_forks, allow_negative_numbers = true)]
+    pub(crate) forks: Option<usize>,
+
+    /// How the philosophers get their forks [default: waiter].
+    #[arg(long, value_name = "STRATEGY", value_parser = strategy_parser(), conflicts_with = "compare")]
+    pub(crate) strategy: Option<Strategy>,
+
+    /// Run every strategy with the same settings, one after the other, and
+    /// compare them in one table.
+    #[arg(long)]
+    pub(crate) compare: bool,
+
+    /// How long each strategy dines (unless it deadlocks first).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_run_duration, allow_hyphen_values = true)]
+    pub(crate) duration: Duration,
+
+    /// How long a philosopher thinks: a range (1ms..5ms, or 1..5ms) or one
+    /// duration.
+    #[arg(long, value_name = "RANGE", default_value = "1ms..5ms", value_parser = parse_range, allow_hyphen_values = true)]
+    pub(crate) think: Range,
+
+    /// How long a meal takes: a range or one duration.
+    #[arg(long, value_name = "RANGE", default_value = "5ms..25ms", value_parser = parse_range, allow_hyphen_values = true)]
+    pub(crate) eat: Range,
+
+    /// The waiter's time slice: a meal longer than this is interrupted, the
+    /// forks go back, and the rest is eaten at the next turn [default:
+    /// none].
+    #[arg(long, value_name = "DURATION", value_parser = parse_slice, allow_hyphen_values = true)]
+    pub(crate) slice: Option<Duration>,
+
+    /// Whom the waiter serves first: fifo (arrival order among requests
+    /// that share a fork: nobody starves) or greedy (whatever fits).
+    #[arg(long, value_name = "POLICY", default_value = "fifo", value_parser = policy_parser())]
+    pub(crate) policy: Policy,
+
+    /// The moment between picking up the first fork and reaching the
+    /// second (naive, ordered, footman): the longer, the sooner naive
+    /// deadlocks.
+    #[arg(long, value_name = "DURATION", default_value = "5ms", value_parser = parse_reach, allow_hyphen_values = true)]
+    pub(crate) reach: Duration,
+
+    /// Seed for the think and eat times. Default: a fresh seed, shown in
+    /// the report.
+    #[arg(long, value_name = "SEED", value_parser = parse_seed, allow_negative_numbers = true)]
+    pub(crate) seed: Option<u64>,
+
+    /// Also write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+
+    /// A forced schedule: nobody thinks before the first meal, and each
+    /// philosopher pauses after its first fork until every fork is held, so
+    /// naive deadlocks every time (for tests and demonstrations).
+    #[arg(long, hide = true)]
+    pub(crate) forced_deadlock: bool,
+}
+
+/// `--table`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TableKind {
+    Ring,
+    Pile,
+}
+
+impl DineArgs {
+    /// Checks what no single value parser can see; the message is a usage
+    /// error's.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if self.table == TableKind::Ring && self.forks.is_some() {
+            return Err("--forks is the size of a pile: use it with --table pile (a ring has one fork per philosopher)".into());
+        }
+        let strategy = self.strategy.unwrap_or(Strategy::Waiter);
+        if self.table == TableKind::Pile && !self.compare && !strategy.supports(self.layout()) {
+            return Err(format!(
+                "--strategy {} needs --table ring: it passes each fork between the two neighbours who share it, and a pile has none",
+                strategy.name()
+            ));
+        }
+        if !self.compare && strategy != Strategy::Waiter {
+            if self.slice.is_some() {
+                return Err(format!(
+                    "--slice is the waiter's time slice: use it with --strategy waiter or --compare, not --strategy {}",
+                    strategy.name()
+                ));
+            }
+            if self.policy != Policy::Fifo {
+                return Err(format!(
+                    "--policy is the waiter's: use it with --strategy waiter or --compare, not --strategy {}",
+                    strategy.name()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The table, with the pile's default of 2 forks.
+    pub(crate) fn layout(&self) -> Layout {
+        match self.table {
+            TableKind::Ring => Layout::Ring,
+            TableKind::Pile => Layout::Pile {
+                forks: self.forks.unwrap_or(DEFAULT_PILE),
+            },
+        }
+    }
+
+    /// The experiment's config.
+    pub(crate) fn config(&self) -> dine::Config {
+        let layout = self.layout();
+        let strategies = if self.compare {
+            Strategy::ALL
+                .into_iter()
+                .filter(|s| s.supports(layout))
+                .collect()
+        } else {
+            vec![self.strategy.unwrap_or(Strategy::Waiter)]
+        };
+        dine::Config {
+            philosophers: self.philosophers,
+            layout,
+            strategies,
+            duration: self.duration,
+            think: self.think,
+            eat: self.eat,
+            reach: self.reach,
+            slice: self.slice,
+            policy: self.policy,
+            seed: self.seed,
+            forced_deadlock: self.forced_deadlock,
+        }
+    }
+}
+
+impl Cli {
+    /// Checks across options, after parsing.
+    pub(crate) fn check(&self) -> Result<(), (&'static str, String)> {
+        match &self.command {
+            Some(Command::Dine(args)) => args.check().map_err(|e| ("dine", e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `waiter gil`.
+#[derive(Debug, Args)]
+pub(crate) struct GilArgs {
+    /// Sizes: each workload's sequential run takes about SCALE seconds (0.1
+    /// for a quick look); the convoy's time per case scales too.
+    #[arg(long, value_name = "SCALE", default_value = "1", value_parser = parse_scale, allow_negative_numbers = true)]
+    pub(crate) scale: f64,
+
+    /// The workload: cpu (count primes, twice), io (a blocking wait,
+    /// twice), mixed (one of each), or all.
+    #[arg(long, value_name = "WORKLOAD", default_value = "all", value_parser = workload_parser())]
+    pub(crate) workload: WorkloadChoice,
+
+    /// The Python interpreter for the CPython rows; if it cannot run, those
+    /// rows say "not run", and why.
+    #[arg(long, value_name = "PATH", default_value = gil::python::DEFAULT_PYTHON)]
+    pub(crate) python: PathBuf,
+
+    /// Leave out the convoy measurement.
+    #[arg(long)]
+    pub(crate) no_convoy: bool,
+
+    /// Also write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+}
+
+/// `--workload`: one, or all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WorkloadChoice(pub(crate) Option<Workload>);
+
+impl GilArgs {
+    /// The experiment's config: processes on (this binary serves as their
+    /// worker, see `main`), CPython with `--python`.
+    pub(crate) fn config(&self) -> gil::Config {
+        gil::Config {
+            workloads: self
+                .workload
+                .0
+                .map_or_else(|| Workload::ALL.to_vec(), |w| vec![w]),
+            scale: self.scale,
+            processes: true,
+            python: Some(self.python.clone()),
+            convoy: !self.no_convoy,
+            ..gil::Config::default()
+        }
+    }
+}
+
+fn workload_parser() -> impl TypedValueParser<Value = WorkloadChoice> {
+    let mut names = vec!["all"];
+    names.extend(Workload::ALL.map(Workload::name));
+    PossibleValuesParser::new(names).map(|name| WorkloadChoice(Workload::from_name(&name)))
+}
+
+fn parse_scale(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let value: f64 = trimmed
+        .parse()
+        .map_err(|_| format!("'{trimmed}' is not a number: write e.g. 1 or 0.1"))?;
+    if !value.is_finite() {
+        return Err(format!("'{trimmed}' is not a number: write e.g. 1 or 0.1"));
+    }
+    if value <= 0.0 {
+        return Err("must be more than 0: a scale of 0 is no work".into());
+    }
+    if value > gil::MAX_SCALE {
+        return Err(format!("must be at most {}", gil::MAX_SCALE));
+    }
+    Ok(value)
+}
+
+/// The note's pile: 2 forks.
+pub(crate) const DEFAULT_PILE: usize = 2;
+
+fn strategy_parser() -> impl TypedValueParser<Value = Strategy> {
+    PossibleValuesParser::new(Strategy::ALL.map(Strategy::name))
+        .map(|name| Strategy::from_name(&name).unwrap_or(Strategy::Waiter))
+}
+
+fn table_parser() -> impl TypedValueParser<Value = TableKind> {
+    PossibleValuesParser::new(["ring", "pile"]).map(|name| match name.as_str() {
+        "pile" => TableKind::Pile,
+        _ => TableKind::Ring,
+    })
+}
+
+fn policy_parser() -> impl TypedValueParser<Value = Policy> {
+    PossibleValuesParser::new(Policy::ALL.map(Policy::name)).map(|name| {
+        name.parse()
+            .expect("clap only lets the possible values through")
+    })
+}
+
+fn parse_philosophers(text: &str) -> Result<usize, String> {
+    let at_least = || {
+        format!(
+            "must be at least {}: one philosopher alone has nobody to share forks with",
+            dine::MIN_PHILOSOPHERS
+        )
+    };
+    let n = whole_number(text, dine::MAX_PHILOSOPHERS as u64).map_err(|e| {
+        if e == "must be at least 1" {
+            at_least()
+        } else {
+            e
+        }
+    })?;
+    if (n as usize) < dine::MIN_PHILOSOPHERS {
+        return Err(at_least());
+    }
+    to_usize(n)
+}
+
+fn parse_forks(text: &str) -> Result<usize, String> {
+    let at_least = || {
+        format!(
+            "must be at least {}: a meal takes two forks",
+            dine::MIN_FORKS
+        )
+    };
+    let k = whole_number(text, dine::MAX_FORKS as u64).map_err(|e| {
+        if e == "must be at least 1" {
+            at_least()
+        } else {
+            e
+        }
+    })?;
+    if (k as usize) < dine::MIN_FORKS {
+        return Err(at_least());
+    }
+    to_usize(k)
+}
+
+/// A duration of at most [`dine::MAX_DURATION`].
+fn bounded_duration(text: &str) -> Result<Duration, String> {
+    let value = duration::parse(text).map_err(|e| e.to_string())?;
+    if value > dine::MAX_DURATION {
+        return Err("must be at most 1h".into());
+    }
+    Ok(value)
+}
+
+fn parse_run_duration(text: &str) -> Result<Duration, String> {
+    let value = bounded_duration(text)?;
+    if value.is_zero() {
+        return Err("must be more than 0: the philosophers need time to eat".into());
+    }
+    Ok(value)
+}
+
+fn parse_slice(text: &str) -> Result<Duration, String> {
+    let value = bounded_duration(text)?;
+    if value.is_zero() {
+        return Err("must be more than 0: a slice of no time feeds nobody".into());
+    }
+    Ok(value)
+}
+
+fn parse_reach(text: &str) -> Result<Duration, String> {
+    bounded_duration(text)
+}
+
+fn parse_range(text: &str) -> Result<Range, String> {
+    let range = duration::parse_range(text).map_err(|e| e.to_string())?;
+    if range.max() > dine::MAX_DURATION {
+        return Err("must be at most 1h".into());
+    }
+    Ok(range)
 }
 
 fn parse_duration(text: &str) -> Result<Duration, duration::ParseError> {
@@ -195,6 +648,82 @@ mod tests {
     }
 
     #[test]
+    fn gil_runs_processes_and_cpython_by_default() {
+        let cli = Cli::try_parse_from(["waiter", "gil"]).unwrap();
+        let Some(Command::Gil(args)) = cli.command else {
+            panic!("gil parses as gil");
+        };
+        let config = args.config();
+        assert!(config.processes && config.convoy);
+        assert_eq!(config.python, Some(PathBuf::from("python3")));
+        assert_eq!(config.workloads, Workload::ALL);
+        assert_eq!(config.scale, 1.0);
+        let cli = Cli::try_parse_from(["waiter", "gil", "--workload", "io"]).unwrap();
+        let Some(Command::Gil(args)) = cli.command else {
+            panic!("gil parses as gil");
+        };
+        assert_eq!(args.config().workloads, [Workload::Io]);
+        assert_eq!(parse_scale("0.1"), Ok(0.1));
+        assert!(parse_scale("0").unwrap_err().contains("more than 0"));
+        assert!(parse_scale("-1").unwrap_err().contains("more than 0"));
+        assert!(parse_scale("inf").unwrap_err().contains("not a number"));
+        assert!(parse_scale("21").unwrap_err().contains("at most 20"));
+    }
+
+    #[test]
+    fn cores_defaults_are_the_labs() {
+        let cli = Cli::try_parse_from(["waiter", "cores"]).unwrap();
+        let Some(Command::Cores(args)) = cli.command else {
+            panic!("cores parses as cores");
+        };
+        assert_eq!(args.config(), cores::Config::default());
+        let cli = Cli::try_parse_from(["waiter", "cores", "--threads", "3,1"]).unwrap();
+        let Some(Command::Cores(args)) = cli.command else {
+            panic!("cores parses as cores");
+        };
+        assert_eq!(args.config().threads, [1, 3]);
+        assert!(parse_work("0s").unwrap_err().contains("more than 0"));
+        assert!(parse_sample("10us").unwrap_err().contains("from 100us"));
+    }
+
+    #[test]
+    fn dine_defaults_are_the_labs() {
+        let cli = Cli::try_parse_from(["waiter", "dine"]).unwrap();
+        let Some(Command::Dine(args)) = cli.command else {
+            panic!("dine parses as dine");
+        };
+        assert_eq!(args.check(), Ok(()));
+        assert_eq!(args.config(), dine::Config::default());
+    }
+
+    #[test]
+    fn dine_compare_runs_what_fits_the_table() {
+        let parse = |args: &[&str]| match Cli::try_parse_from(args).unwrap().command {
+            Some(Command::Dine(args)) => args,
+            _ => panic!("dine parses as dine"),
+        };
+        let ring = parse(&["waiter", "dine", "--compare"]);
+        assert_eq!(ring.config().strategies, Strategy::ALL);
+        let pile = parse(&["waiter", "dine", "--compare", "--table", "pile"]);
+        assert_eq!(pile.config().strategies.len(), 4);
+        assert_eq!(pile.config().layout, Layout::Pile { forks: 2 });
+        let greedy = parse(&[
+            "waiter",
+            "dine",
+            "--strategy",
+            "ordered",
+            "--policy",
+            "greedy",
+        ]);
+        assert!(
+            greedy
+                .check()
+                .unwrap_err()
+                .contains("--policy is the waiter's")
+        );
+    }
+
+    #[test]
     fn whole_numbers_say_what_is_wrong() {
         assert_eq!(whole_number("3", 10), Ok(3));
         assert_eq!(whole_number("0", 10).unwrap_err(), "must be at least 1");
@@ -211,6 +740,21 @@ mod tests {
                 .contains("too large")
         );
         assert!(parse_n("0").unwrap_err().contains("no work"));
+        assert!(parse_philosophers("1").unwrap_err().contains("at least 2"));
+        assert!(parse_philosophers("0").unwrap_err().contains("at least 2"));
+        assert_eq!(parse_philosophers("5"), Ok(5));
+        assert!(parse_forks("1").unwrap_err().contains("a meal takes two"));
+        assert!(
+            parse_range("5ms..1ms")
+                .unwrap_err()
+                .contains("ends before it starts")
+        );
+        assert!(
+            parse_run_duration("0s")
+                .unwrap_err()
+                .contains("more than 0")
+        );
+        assert!(parse_slice("2h").unwrap_err().contains("at most 1h"));
         assert_eq!(parse_seed("0"), Ok(0));
     }
 }

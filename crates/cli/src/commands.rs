@@ -12,10 +12,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use waiter_lab::console::Stdout;
+use waiter_lab::dine::{self, Quiet};
 use waiter_lab::input::{Lines, Scripted};
-use waiter_lab::{Input, Report, duration, greet, order};
+use waiter_lab::{Input, Report, cores, duration, gil, greet, order};
 
-use crate::args::{Cli, Command, GreetArgs, OrderArgs};
+use crate::args::{Cli, Command, CoresArgs, DineArgs, GilArgs, GreetArgs, OrderArgs};
+use crate::live::Bars;
 use crate::render;
 
 /// Runs what the command line asked for.
@@ -23,6 +25,9 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Greet(args)) => run_greet(args),
         Some(Command::Order(args)) => run_order(args),
+        Some(Command::Cores(args)) => run_cores(args),
+        Some(Command::Dine(args)) => run_dine(args),
+        Some(Command::Gil(args)) => run_gil(args),
         None => {
             print(&format!(
                 "(no subcommand: running `waiter greet --name {} --typing {}`; see `waiter --help`)\n\n",
@@ -86,6 +91,57 @@ fn run_order(args: OrderArgs) -> Result<()> {
     ));
     print("\n");
     let outcome = order::run(&config, Arc::new(Stdout));
+    finish(outcome.map_err(anyhow::Error::from), json)
+}
+
+fn run_cores(args: CoresArgs) -> Result<()> {
+    let json = args.json.as_deref().map(JsonFile::open).transpose()?;
+    let config = args.config();
+    // The process costs re-run this binary as a child (see `child.rs`).
+    let exe = std::env::current_exe()
+        .context("cannot find the waiter binary to re-run as a child process")?;
+    print(&render::intro(
+        cores::ID,
+        cores::TITLE,
+        &cores::explanation(&config),
+    ));
+    print("\n");
+    let outcome = cores::run(&config, Some(&exe), Arc::new(Stdout));
+    finish(outcome.map_err(anyhow::Error::from), json)
+}
+
+fn run_dine(args: DineArgs) -> Result<()> {
+    let json = args.json.as_deref().map(JsonFile::open).transpose()?;
+    let config = args.config();
+    print(&render::intro(
+        dine::ID,
+        dine::TITLE,
+        &dine::explanation(&config),
+    ));
+    print("\n");
+    // Bars on a terminal; plain lines otherwise.
+    let outcome = match Bars::for_stdout() {
+        Some(bars) => {
+            let bars = Arc::new(bars);
+            let outcome = dine::run(&config, bars.clone(), &*bars);
+            bars.clear();
+            outcome
+        }
+        None => dine::run(&config, Arc::new(Stdout), &Quiet),
+    };
+    finish(outcome.map_err(anyhow::Error::from), json)
+}
+
+fn run_gil(args: GilArgs) -> Result<()> {
+    let json = args.json.as_deref().map(JsonFile::open).transpose()?;
+    let config = args.config();
+    print(&render::intro(
+        gil::ID,
+        gil::TITLE,
+        &gil::explanation(&config),
+    ));
+    print("\n");
+    let outcome = gil::run(&config, Arc::new(Stdout));
     finish(outcome.map_err(anyhow::Error::from), json)
 }
 

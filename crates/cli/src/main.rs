@@ -6,16 +6,36 @@
 //! `error: …` line on stderr), 2 for a usage error (clap's message).
 
 mod args;
+mod child;
 mod commands;
+mod live;
 mod render;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
+    // `waiter gil`'s process pool re-runs this binary as its workers: a
+    // worker serves its tasks and exits here, before anything else.
+    waiter::process::serve_if_worker(&waiter_lab::gil::registry());
+    // `waiter cores` re-runs this binary as a child: serve it, then exit.
+    if let Some(code) = child::serve_if_asked() {
+        return code;
+    }
     let cli = args::Cli::parse();
+    if let Err((subcommand, message)) = cli.check() {
+        // A usage error like clap's own: one line, the usage, exit code 2.
+        let mut command = args::Cli::command();
+        command.build();
+        let error = match command.find_subcommand_mut(subcommand) {
+            Some(sub) => sub.error(ErrorKind::ArgumentConflict, message),
+            None => command.error(ErrorKind::ArgumentConflict, message),
+        };
+        error.exit();
+    }
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

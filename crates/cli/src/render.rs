@@ -8,7 +8,10 @@
 //!   unit;
 //! - timelines: one row of characters per lane, [`BAR_WIDTH`] columns wide,
 //!   each column showing what the lane did then (`█` running, `~` waiting
-//!   for I/O, `·` blocked on another thread). A span shorter than a column
+//!   for I/O, `·` blocked on another thread; a philosopher's `-` thinking,
+//!   `░` hungry, `█` eating; `▁` ready but waiting for a core; `▒` ready
+//!   but waiting for the GIL). A span
+//!   shorter than a column
 //!   still gets one, so a 20 µs calculation next to a 1.5 s wait shows up;
 //! - conclusions: a bulleted list.
 
@@ -85,6 +88,11 @@ fn symbol(state: State) -> char {
         State::Running => '█',
         State::WaitingIo => '~',
         State::Blocked => '·',
+        State::Thinking => '-',
+        State::Hungry => '░',
+        State::Eating => '█',
+        State::WaitingCpu => '▁',
+        State::WaitingGil => '▒',
         // States added by later experiments, until they get a symbol.
         _ => '?',
     }

@@ -7,6 +7,7 @@
 //! few milliseconds, so the whole file runs in seconds.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -293,6 +294,33 @@ fn bad_values_are_usage_errors() {
         (&["order", "--tasks", "100000000"], "at most"),
         (&["order", "--seed", "-3"], "0 or more"),
         (&["frobnicate"], "unrecognized subcommand"),
+        (&["dine", "--philosophers", "1"], "at least 2"),
+        (&["dine", "--philosophers", "0"], "at least 2"),
+        (&["dine", "--philosophers", "257"], "at most 256"),
+        (
+            &["dine", "--table", "pile", "--forks", "1"],
+            "a meal takes two forks",
+        ),
+        (&["dine", "--strategy", "nope"], "invalid value 'nope'"),
+        (&["dine", "--eat", "5ms..1ms"], "ends before it starts"),
+        (&["dine", "--think", "x"], "does not start with a number"),
+        (&["dine", "--duration", "0s"], "more than 0"),
+        (&["dine", "--slice", "0ms"], "more than 0"),
+        (&["dine", "--table", "square"], "invalid value 'square'"),
+        (&["dine", "--policy", "lifo"], "invalid value 'lifo'"),
+        (&["dine", "--forks", "3"], "use it with --table pile"),
+        (
+            &["dine", "--table", "pile", "--strategy", "chandy-misra"],
+            "needs --table ring",
+        ),
+        (
+            &["dine", "--strategy", "naive", "--slice", "10ms"],
+            "the waiter's time slice",
+        ),
+        (
+            &["dine", "--compare", "--strategy", "naive"],
+            "cannot be used with",
+        ),
     ] {
         let assert = waiter().args(args).assert().code(2);
         let err = stderr_of(&assert);
@@ -308,11 +336,11 @@ fn bad_values_are_usage_errors() {
 
 #[test]
 fn help_and_version_work() {
-    waiter()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("greet").and(predicate::str::contains("order")));
+    waiter().arg("--help").assert().success().stdout(
+        predicate::str::contains("greet")
+            .and(predicate::str::contains("order"))
+            .and(predicate::str::contains("dine")),
+    );
     waiter()
         .args(["greet", "--help"])
         .assert()
@@ -394,4 +422,619 @@ fn the_seed_reproduces_the_work_sizes() {
         read_json(&path)["figures"]["work_sizes"].clone()
     };
     assert_eq!(sizes("a.json"), sizes("b.json"));
+}
+
+// ---------------------------------------------------------------- dine
+
+/// A short `waiter dine` writing its report to a JSON file.
+fn dine_json(args: &[&str]) -> (String, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dine.json");
+    let assert = waiter()
+        .arg("dine")
+        .args(args)
+        .arg("--json")
+        .arg(&path)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    assert!(stderr_of(&assert).is_empty(), "{}", stderr_of(&assert));
+    (stdout_of(&assert), read_json(&path))
+}
+
+fn outcomes(report: &Value) -> &Vec<Value> {
+    report["figures"]["outcomes"].as_array().unwrap()
+}
+
+#[test]
+fn dine_naive_forced_into_a_deadlock_is_caught_and_exits_cleanly() {
+    // A 30 s run: only the watchdog can end it this soon.
+    let started = Instant::now();
+    let (out, report) = dine_json(&[
+        "--strategy",
+        "naive",
+        "--forced-deadlock",
+        "--duration",
+        "30s",
+        "--seed",
+        "1",
+    ]);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(
+        out.contains("naive: deadlock after "),
+        "no deadlock line in\n{out}"
+    );
+    assert!(out.contains(": P0 → P1 → P2 → P3 → P4 → P0"), "{out}");
+    assert!(out.contains("the watchdog cancelled the waits"), "{out}");
+    let outcome = &outcomes(&report)[0];
+    assert_eq!(outcome["strategy"], "naive");
+    assert_eq!(outcome["deadlock"]["cycle"], json!([0, 1, 2, 3, 4, 0]));
+    assert!(outcome["deadlock"]["after_us"].as_u64().unwrap() < 10_000_000);
+    assert_eq!(outcome["meals"], 0);
+    // Every fork picked up was put back: the threads returned on their own.
+    assert_eq!(outcome["pick_ups"], outcome["put_downs"]);
+}
+
+#[test]
+fn dine_compare_prints_all_five_strategies_in_one_table() {
+    let (out, report) = dine_json(&[
+        "--compare",
+        "--duration",
+        "100ms",
+        "--philosophers",
+        "4",
+        "--seed",
+        "3",
+    ]);
+    for strategy in ["naive", "ordered", "waiter", "footman", "chandy-misra"] {
+        let row = format!("│ {strategy} ");
+        assert_eq!(out.matches(&row).count(), 1, "{row:?} in\n{out}");
+    }
+    for column in ["meals/s", "p99 hungry", "Jain", "most eating", "deadlock"] {
+        assert!(out.contains(column), "{column} in\n{out}");
+    }
+    let outcomes = outcomes(&report);
+    assert_eq!(outcomes.len(), 5);
+    for outcome in outcomes {
+        assert!(outcome["most_eating"].as_u64().unwrap() <= 2, "{outcome}");
+        if outcome["strategy"] != "naive" {
+            assert!(outcome["deadlock"].is_null(), "{outcome}");
+        }
+    }
+    assert_eq!(report["tables"][0]["rows"].as_array().unwrap().len(), 5);
+    assert_eq!(report["timelines"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn dine_the_notes_five_philosophers_and_two_forks_eat_one_at_a_time() {
+    let (out, report) = dine_json(&["--table", "pile", "--duration", "200ms", "--seed", "2"]);
+    assert!(
+        out.contains("5 philosophers and a pile of 2 forks"),
+        "{out}"
+    );
+    assert!(out.contains("at most ⌊2/2⌋ = 1"), "{out}");
+    assert_eq!(report["figures"]["forks"], 2);
+    assert_eq!(report["figures"]["bound"], 1);
+    let outcome = &outcomes(&report)[0];
+    assert_eq!(outcome["strategy"], "waiter");
+    assert_eq!(outcome["most_eating"], 1);
+    assert!(outcome["meals"].as_u64().unwrap() > 0);
+    assert!(outcome["deadlock"].is_null());
+}
+
+#[test]
+fn dine_compare_at_a_pile_leaves_chandy_misra_out() {
+    let (out, report) = dine_json(&[
+        "--table",
+        "pile",
+        "--forks",
+        "3",
+        "--compare",
+        "--duration",
+        "60ms",
+        "--seed",
+        "4",
+    ]);
+    let names: Vec<&str> = outcomes(&report)
+        .iter()
+        .map(|o| o["strategy"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["naive", "ordered", "waiter", "footman"]);
+    assert!(out.contains("chandy-misra was left out"), "{out}");
+    for outcome in outcomes(&report) {
+        assert!(outcome["most_eating"].as_u64().unwrap() <= 1);
+    }
+}
+
+#[test]
+fn dine_waiter_time_slices_run_out_and_meals_still_finish() {
+    let (out, report) = dine_json(&[
+        "--eat",
+        "6ms",
+        "--slice",
+        "2ms",
+        "--duration",
+        "150ms",
+        "--seed",
+        "5",
+    ]);
+    let outcome = &outcomes(&report)[0];
+    let slices = outcome["slices_ran_out"].as_u64().unwrap();
+    assert!(slices > 0, "{outcome}");
+    assert!(outcome["meals"].as_u64().unwrap() > 0);
+    assert_eq!(report["figures"]["slice_us"], 2000);
+    assert!(out.contains("time slices of 2.0 ms ran out"), "{out}");
+}
+
+#[test]
+fn dine_json_holds_the_report_and_plain_output_has_no_bars() {
+    let (out, report) = dine_json(&[
+        "--strategy",
+        "ordered",
+        "--philosophers",
+        "3",
+        "--duration",
+        "50ms",
+        "--think",
+        "1..3ms",
+        "--seed",
+        "6",
+    ]);
+    assert_eq!(report["id"], "dine");
+    assert_eq!(report["figures"]["seed"], 6);
+    assert_eq!(report["figures"]["think_us"], json!([1000, 3000]));
+    assert_eq!(report["figures"]["table"], "ring");
+    let tables = report["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 2, "the summary and one row per philosopher");
+    assert_eq!(tables[1]["rows"].as_array().unwrap().len(), 3);
+    let lanes: Vec<&str> = report["timelines"][0]["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(lanes, ["P0", "P1", "P2"]);
+    // Every span is one of a philosopher's three states, and each lane
+    // starts thinking.
+    for lane in report["timelines"][0]["lanes"].as_array().unwrap() {
+        let spans = lane["spans"].as_array().unwrap();
+        assert_eq!(spans[0]["state"], "thinking", "{lane}");
+        for span in spans {
+            let state = span["state"].as_str().unwrap();
+            assert!(["thinking", "hungry", "eating"].contains(&state), "{span}");
+        }
+    }
+    // Not a terminal: plain lines, no progress bar escape codes.
+    assert!(!out.contains('\u{1b}'), "{out}");
+    assert!(
+        out.contains("Timelines (- thinking, ░ hungry, █ eating)"),
+        "{out}"
+    );
+}
+
+// ---------------------------------------------------------------- cores
+
+/// The `cores` runs measure the whole machine: one at a time, so that two
+/// of them do not take turns on the same cores and spoil each other's
+/// speed-ups. (Other tests still run beside them: the runs are repeated
+/// in rounds and the fastest kept, see `cores::slicing_runs`.)
+static CORES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A small `waiter cores` writing its report to a JSON file: a few
+/// milliseconds of work per thread, few starts and round trips.
+fn cores_json(args: &[&str]) -> (String, Value) {
+    let _alone = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cores.json");
+    let assert = waiter()
+        .arg("cores")
+        .args([
+            "--work",
+            "10ms",
+            "--thread-starts",
+            "20",
+            "--process-starts",
+            "5",
+            "--round-trips",
+            "50",
+        ])
+        .args(args)
+        .arg("--json")
+        .arg(&path)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
+    assert!(stderr_of(&assert).is_empty(), "{}", stderr_of(&assert));
+    (stdout_of(&assert), read_json(&path))
+}
+
+fn cores_table<'a>(report: &'a Value, title: &str) -> &'a Vec<Value> {
+    report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["title"] == title)
+        .unwrap_or_else(|| panic!("no table {title:?} in {report}"))["rows"]
+        .as_array()
+        .unwrap()
+}
+
+#[test]
+fn cores_produces_every_row_with_sane_numbers() {
+    let (out, report) = cores_json(&["--threads", "1,2,3", "--repeats", "5"]);
+    assert_eq!(report["id"], "cores");
+    let cpus = report["figures"]["cpus"].as_f64().unwrap();
+    assert!(cpus >= 1.0);
+
+    // One row per k, in order, each the fastest of its 5 repeats.
+    let rows = cores_table(&report, "time slicing: k threads, the same work each");
+    let ks: Vec<&Value> = rows.iter().map(|r| &r[0]["int"]).collect();
+    assert_eq!(ks, [1, 2, 3]);
+    let runs = report["figures"]["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    for run in runs {
+        // Throughput can't beat the CPUs by more than noise.
+        let speedup = run["speedup"].as_f64().unwrap();
+        assert!(speedup > 0.0, "{run}");
+        assert!(speedup <= cpus * 1.25, "{speedup} on {cpus} CPUs: {run}");
+        let walls = run["walls_us"].as_array().unwrap();
+        assert_eq!(walls.len(), 5, "{run}");
+        assert_eq!(
+            walls.iter().map(|w| w.as_u64().unwrap()).min(),
+            run["wall_us"].as_u64(),
+            "the row is the fastest repeat"
+        );
+    }
+    assert_eq!(runs[0]["speedup"], 1.0);
+
+    // Switch counts are read, or the row says why not: never a fake zero.
+    let available = report["figures"]["switches_available"].as_bool().unwrap();
+    for row in rows {
+        let switches = &row[6];
+        if available {
+            assert!(switches["int"].is_i64(), "{row:?}");
+        } else {
+            assert_eq!(switches["text"], "not available on this OS", "{row:?}");
+        }
+    }
+
+    // Costs are positive, and a thread starts faster than a process.
+    let costs = report["figures"]["costs"].as_array().unwrap();
+    let median = |cost: &str| {
+        let found = costs.iter().find(|c| c["cost"] == cost).unwrap();
+        found["summary"]["median_ns"].as_u64().unwrap()
+    };
+    for cost in [
+        "thread-start",
+        "process-start",
+        "pool-task",
+        "channel-round-trip",
+        "pipe-round-trip",
+    ] {
+        assert!(median(cost) > 0, "{cost}");
+    }
+    assert!(
+        median("thread-start") < median("process-start"),
+        "thread {} ns vs process {} ns",
+        median("thread-start"),
+        median("process-start")
+    );
+    assert_eq!(cores_table(&report, "what things cost").len(), 5);
+    assert_eq!(cores_table(&report, "the machine").len(), 6);
+
+    // The timelines: running or waiting for a core, nothing else.
+    if available {
+        let timelines = report["timelines"].as_array().unwrap();
+        assert!(!timelines.is_empty());
+        for timeline in timelines {
+            for lane in timeline["lanes"].as_array().unwrap() {
+                for span in lane["spans"].as_array().unwrap() {
+                    let state = span["state"].as_str().unwrap();
+                    assert!(["running", "waiting-cpu"].contains(&state), "{span}");
+                }
+            }
+        }
+    }
+
+    for part in [
+        "waiter cores: ",
+        "speed-up = k × wall₁ ÷ wall_k",
+        "involuntary switches",
+        "start + wait a process",
+        "round trip: process ↔ process (pipe)",
+        "Conclusions:",
+        "Starting a process costs",
+    ] {
+        assert!(out.contains(part), "missing {part:?} in\n{out}");
+    }
+}
+
+#[test]
+fn cores_adds_k_one_as_the_baseline() {
+    let (out, report) = cores_json(&["--threads", "2", "--repeats", "1"]);
+    assert!(out.contains("k = 1 added"), "{out}");
+    assert_eq!(report["figures"]["threads"], json!([1, 2]));
+}
+
+#[test]
+fn cores_bad_values_are_usage_errors() {
+    for (args, message) in [
+        (&["cores", "--threads", "0"][..], "at least 1"),
+        (&["cores", "--threads", "x"], "'x' is not a whole number"),
+        (
+            &["cores", "--threads", ""],
+            "a list of thread counts is required",
+        ),
+        (&["cores", "--threads", "1,,2"], "empty item"),
+        (&["cores", "--threads", "-2"], "negative"),
+        (&["cores", "--threads", "2000"], "at most 1024"),
+        (&["cores", "--work", "0s"], "more than 0"),
+        (&["cores", "--work", "5"], "has no unit"),
+        (&["cores", "--sample", "1us"], "from 100us to 1s"),
+        (&["cores", "--process-starts", "0"], "must be at least 1"),
+        (&["cores", "--round-trips", "x"], "not a whole number"),
+        (&["cores", "--repeats", "0"], "must be at least 1"),
+    ] {
+        let assert = waiter().args(args).assert().code(2);
+        let err = stderr_of(&assert);
+        let first = err.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error: "), "{args:?}: {err}");
+        assert!(
+            first.contains(message),
+            "{args:?}: expected {message:?} in {err}"
+        );
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("error")).count(),
+            1,
+            "{args:?}: one error line in {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(stdout_of(&assert).is_empty(), "{args:?}: nothing ran");
+    }
+}
+
+#[test]
+fn the_binary_serves_as_its_own_child_process() {
+    // Echo: lines back, in order, until the end of input.
+    waiter()
+        .env("WAITER_CHILD", "echo")
+        .write_stdin("ping\npong\n")
+        .assert()
+        .success()
+        .stdout("ping\npong\n")
+        .stderr("");
+    // No-op: exits at once, whatever the arguments (clap never sees them).
+    waiter()
+        .env("WAITER_CHILD", "noop")
+        .args(["--no-such-flag"])
+        .assert()
+        .success()
+        .stdout("");
+    // A mode that does not exist: one line, exit code 2.
+    let assert = waiter().env("WAITER_CHILD", "fork").assert().code(2);
+    let err = stderr_of(&assert);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("WAITER_CHILD=fork is not a child mode"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cores_is_listed_with_its_options() {
+    waiter()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cores"));
+    waiter()
+        .args(["cores", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--threads <LIST>"))
+        .stdout(predicate::str::contains("--process-starts <N>"));
+}
+
+// ---------------------------------------------------------------- gil
+
+/// A tiny `waiter gil` (units of about 10 ms) writing its report to a JSON
+/// file. It measures speed-ups, so it runs alone among the measuring tests
+/// (see `CORES`); nothing here asserts on speed.
+fn gil_json(args: &[&str]) -> (String, Value) {
+    let _alone = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gil.json");
+    let assert = waiter()
+        .arg("gil")
+        .args(args)
+        .arg("--json")
+        .arg(&path)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
+    assert!(stderr_of(&assert).is_empty(), "{}", stderr_of(&assert));
+    (stdout_of(&assert), read_json(&path))
+}
+
+fn gil_rows(report: &Value) -> &Vec<Value> {
+    report["figures"]["rows"].as_array().unwrap()
+}
+
+/// Whether this machine has a `python3` the CPython rows can use.
+fn python3_runs() -> bool {
+    std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+#[test]
+fn gil_produces_every_row_processes_and_cpython_included() {
+    let (out, report) = gil_json(&["--scale", "0.02"]);
+    assert_eq!(report["id"], "gil");
+    let rows = gil_rows(&report);
+    let modes = [
+        "sequential",
+        "threads",
+        "threads-gil",
+        "processes",
+        "async",
+        "py-sequential",
+        "py-threads",
+        "py-processes",
+        "py-asyncio",
+    ];
+    let python = python3_runs();
+    assert_eq!(rows.len(), 3 * modes.len());
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(
+            row["workload"],
+            ["cpu", "io", "mixed"][i / modes.len()],
+            "{row}"
+        );
+        assert_eq!(row["mode"], modes[i % modes.len()], "{row}");
+        let is_python = row["mode"].as_str().unwrap().starts_with("py-");
+        if is_python && !python {
+            assert!(row["not_run"].is_string(), "{row}");
+            continue;
+        }
+        // Measured, the worker processes included: this binary serves as
+        // the process pool's worker.
+        assert!(row["not_run"].is_null(), "{row}");
+        assert!(row["wall_us"].as_u64().unwrap() > 0, "{row}");
+        assert!(row["speedup"].as_f64().unwrap() > 0.0, "{row}");
+    }
+    // Every mode of a runtime counted the same primes.
+    for workload in ["cpu", "mixed"] {
+        for python in [false, true] {
+            let checks: Vec<u64> = rows
+                .iter()
+                .filter(|r| r["workload"] == workload)
+                .filter(|r| r["mode"].as_str().unwrap().starts_with("py-") == python)
+                .filter_map(|r| r["check"].as_u64())
+                .collect();
+            assert!(
+                checks.windows(2).all(|w| w[0] == w[1]),
+                "{workload}: {checks:?}"
+            );
+        }
+    }
+    // The simulated GIL never had two holders.
+    for gil in report["figures"]["gil"].as_array().unwrap() {
+        assert_eq!(gil["max_holders"], 1, "{gil}");
+    }
+    // The convoy: every case, simulated numbers positive; CPython's too
+    // when there is a python3.
+    let convoy = report["figures"]["convoy"].as_array().unwrap();
+    assert_eq!(convoy.len(), 8);
+    for case in convoy {
+        assert!(case["simulated"]["median"].as_u64().unwrap() > 0, "{case}");
+        if python {
+            assert!(case["cpython"]["median"].as_u64().unwrap() > 0, "{case}");
+        }
+    }
+    assert_eq!(report["figures"]["claims"].as_array().unwrap().len(), 7);
+    // Timelines show the GIL changing hands.
+    let states: Vec<&str> = report["timelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["lanes"].as_array().unwrap())
+        .flat_map(|l| l["spans"].as_array().unwrap())
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    for state in ["running", "waiting-gil", "waiting-io"] {
+        assert!(states.contains(&state), "no {state} span");
+    }
+    for part in [
+        "waiter gil: ",
+        "two units of work, every way: wall time, CPU time, speed-up",
+        "threads + simulated GIL",
+        "processes (ProcessPool)",
+        "the convoy effect: an echo thread's round trip",
+        "simulated GIL vs CPython, figure by figure",
+        "the note's claims, on this machine",
+        "▒ waiting-gil",
+        "Conclusions:",
+    ] {
+        assert!(out.contains(part), "missing {part:?} in\n{out}");
+    }
+}
+
+#[test]
+fn gil_without_python_says_not_run_and_succeeds() {
+    let (out, report) = gil_json(&[
+        "--scale",
+        "0.01",
+        "--workload",
+        "io",
+        "--no-convoy",
+        "--python",
+        "/no/such/python",
+    ]);
+    let rows = gil_rows(&report);
+    assert_eq!(rows.len(), 9);
+    let python_rows: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["mode"].as_str().unwrap().starts_with("py-"))
+        .collect();
+    assert_eq!(python_rows.len(), 4);
+    for row in python_rows {
+        assert_eq!(row["not_run"], "/no/such/python was not found", "{row}");
+        assert!(row["wall_us"].is_null());
+    }
+    assert_eq!(
+        report["figures"]["python_not_run"],
+        "/no/such/python was not found"
+    );
+    assert!(report["figures"]["convoy"].as_array().unwrap().is_empty());
+    assert!(out.contains("not run"), "{out}");
+    assert!(
+        out.contains("CPython rows: not run: /no/such/python was not found."),
+        "{out}"
+    );
+}
+
+#[test]
+fn gil_bad_values_are_usage_errors() {
+    for (args, message) in [
+        (&["gil", "--scale", "0"][..], "more than 0"),
+        (&["gil", "--scale", "-1"], "more than 0"),
+        (&["gil", "--scale", "x"], "'x' is not a number"),
+        (&["gil", "--scale", "inf"], "is not a number"),
+        (&["gil", "--scale", "100"], "at most 20"),
+        (&["gil", "--workload", "nope"], "invalid value 'nope'"),
+    ] {
+        let assert = waiter().args(args).assert().code(2);
+        let err = stderr_of(&assert);
+        let first = err.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error: "), "{args:?}: {err}");
+        assert!(
+            first.contains(message),
+            "{args:?}: expected {message:?} in {err}"
+        );
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("error")).count(),
+            1,
+            "{args:?}: one error line in {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(stdout_of(&assert).is_empty(), "{args:?}: nothing ran");
+    }
+}
+
+#[test]
+fn gil_is_listed_with_its_options() {
+    waiter()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("gil"));
+    waiter()
+        .args(["gil", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--scale <SCALE>"))
+        .stdout(predicate::str::contains("--python <PATH>"))
+        .stdout(predicate::str::contains("--workload <WORKLOAD>"));
 }

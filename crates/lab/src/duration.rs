@@ -15,6 +15,20 @@
 //! assert_eq!(format(Duration::from_millis(1434)), "1.43 s");
 //! # Ok::<(), waiter_lab::duration::ParseError>(())
 //! ```
+//!
+//! Ranges (`5ms..20ms`, or `5..20ms` with the unit written once) say "a
+//! random duration between these two", e.g. how long a philosopher thinks:
+//!
+//! ```
+//! use std::time::Duration;
+//! use waiter_lab::duration::{Range, parse_range};
+//!
+//! let ms = Duration::from_millis;
+//! assert_eq!(parse_range("5..20ms")?, Range::new(ms(5), ms(20))?);
+//! assert_eq!(parse_range("10ms")?, Range::fixed(ms(10)));
+//! assert!(parse_range("5ms..1ms").is_err()); // ends before it starts
+//! # Ok::<(), waiter_lab::duration::RangeError>(())
+//! ```
 
 use std::time::Duration;
 
@@ -129,6 +143,113 @@ pub fn format(duration: Duration) -> String {
     }
 }
 
+/// Durations from `min` to `max`, both included: where a random duration
+/// is drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Range {
+    min: Duration,
+    max: Duration,
+}
+
+impl Range {
+    /// From `min` to `max`.
+    ///
+    /// # Errors
+    ///
+    /// [`RangeError::Backwards`] if `max < min`.
+    pub fn new(min: Duration, max: Duration) -> Result<Self, RangeError> {
+        if max < min {
+            return Err(RangeError::Backwards {
+                text: format!("{}..{}", format(min), format(max)),
+                start: format(min),
+                end: format(max),
+            });
+        }
+        Ok(Self { min, max })
+    }
+
+    /// Always `duration`.
+    pub fn fixed(duration: Duration) -> Self {
+        Self {
+            min: duration,
+            max: duration,
+        }
+    }
+
+    /// The shortest duration of the range.
+    pub fn min(&self) -> Duration {
+        self.min
+    }
+
+    /// The longest duration of the range.
+    pub fn max(&self) -> Duration {
+        self.max
+    }
+}
+
+impl std::fmt::Display for Range {
+    /// `5.0 ms..20.0 ms`, or one duration for a fixed range.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.min == self.max {
+            f.write_str(&format(self.min))
+        } else {
+            write!(f, "{}..{}", format(self.min), format(self.max))
+        }
+    }
+}
+
+/// Why a text is not a range of durations.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RangeError {
+    /// One end is not a duration.
+    #[error(transparent)]
+    Bound(#[from] ParseError),
+    /// The end comes before the start.
+    #[error(
+        "'{text}' ends before it starts: write the shorter duration first, e.g. {end}..{start}"
+    )]
+    Backwards {
+        /// The whole text.
+        text: String,
+        /// The start as written.
+        start: String,
+        /// The end as written.
+        end: String,
+    },
+}
+
+/// Parses `A..B` (both ends included) or a single duration `A` (always
+/// `A`). `5..20ms` writes the unit once: a start without a unit takes the
+/// end's.
+///
+/// # Errors
+///
+/// [`RangeError::Bound`] if an end is not a duration (see [`parse`]),
+/// [`RangeError::Backwards`] if the end comes before the start.
+pub fn parse_range(text: &str) -> Result<Range, RangeError> {
+    let trimmed = text.trim();
+    let Some((start, end)) = trimmed.split_once("..") else {
+        return Ok(Range::fixed(parse(trimmed)?));
+    };
+    let (start, end) = (start.trim(), end.trim());
+    let max = parse(end)?;
+    let min = match parse(start) {
+        Err(ParseError::MissingUnit(_)) => {
+            let unit = end.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+            parse(&format!("{start}{unit}"))?
+        }
+        other => other?,
+    };
+    if max < min {
+        return Err(RangeError::Backwards {
+            text: trimmed.to_owned(),
+            start: start.to_owned(),
+            end: end.to_owned(),
+        });
+    }
+    Ok(Range { min, max })
+}
+
 /// A duration in whole microseconds, the unit of every figure in a
 /// [`Report`](crate::Report) (saturating at `u64::MAX`).
 pub fn micros(duration: Duration) -> u64 {
@@ -204,6 +325,46 @@ mod tests {
     fn format_then_parse_round_trips_to_the_shown_precision() {
         let shown = format(Duration::from_millis(1500));
         assert_eq!(parse(&shown), Ok(Duration::from_millis(1500)));
+    }
+
+    #[test]
+    fn ranges_parse_both_ends_or_one() {
+        let ms = Duration::from_millis;
+        let range = |a, b| Range::new(ms(a), ms(b)).unwrap();
+        assert_eq!(parse_range("5ms..20ms"), Ok(range(5, 20)));
+        assert_eq!(parse_range(" 5ms .. 20ms "), Ok(range(5, 20)));
+        assert_eq!(parse_range("5..20ms"), Ok(range(5, 20)));
+        assert_eq!(parse_range("1s..1500ms"), Ok(range(1000, 1500)));
+        assert_eq!(parse_range("7ms"), Ok(Range::fixed(ms(7))));
+        assert_eq!(parse_range("3ms..3ms"), Ok(range(3, 3)));
+        assert_eq!(range(5, 20).to_string(), "5.0 ms..20.0 ms");
+        assert_eq!(range(5, 5).to_string(), "5.0 ms");
+        assert_eq!((range(5, 20).min(), range(5, 20).max()), (ms(5), ms(20)));
+    }
+
+    #[test]
+    fn ranges_say_what_is_wrong() {
+        assert_eq!(
+            parse_range("5ms..1ms").unwrap_err().to_string(),
+            "'5ms..1ms' ends before it starts: write the shorter duration first, e.g. 1ms..5ms"
+        );
+        assert!(matches!(
+            parse_range("5..1ms"),
+            Err(RangeError::Backwards { .. })
+        ));
+        assert_eq!(
+            parse_range("x..1ms"),
+            Err(RangeError::Bound(ParseError::BadNumber("x".into())))
+        );
+        assert_eq!(
+            parse_range("1ms.."),
+            Err(RangeError::Bound(ParseError::Empty))
+        );
+        assert!(matches!(
+            parse_range("1..2"),
+            Err(RangeError::Bound(ParseError::MissingUnit(_)))
+        ));
+        assert!(Range::new(Duration::from_millis(2), Duration::from_millis(1)).is_err());
     }
 
     #[test]

@@ -41,6 +41,29 @@ pub enum Error {
         /// What the system said.
         source: io::Error,
     },
+    /// The waiter refused a request (a request that could never be granted:
+    /// a bug in the experiment, or a setting the CLI should have rejected).
+    #[error("the waiter refused: {0}")]
+    Waiter(#[from] waiter::WaiterError),
+    /// A rule of the table was broken while the experiment ran: a fork in
+    /// two hands, two neighbours eating at once. Always a bug in a strategy
+    /// (or in the library under it), so the run fails loudly.
+    #[error("invariant broken ({strategy}): {message}")]
+    Invariant {
+        /// The strategy that broke it.
+        strategy: String,
+        /// What happened, and when.
+        message: String,
+    },
+    /// A child process (the binary re-run to measure process costs) could
+    /// not start, or did not behave.
+    #[error("{what}: {source}")]
+    Child {
+        /// What was being done, and with which binary.
+        what: String,
+        /// What the system said.
+        source: io::Error,
+    },
     /// A thread or task of the experiment panicked (a bug in the lab).
     #[error("{what} failed: {message}")]
     Panicked {

@@ -22,6 +22,9 @@
 //! |---|---|
 //! | [`greet`] | `ask_user` + `complex_calculation`: one thread, two threads, a pool |
 //! | [`order`] | concurrency: a different order every time, the same outcome |
+//! | [`cores`] | processors, cores, threads, processes: time slicing and costs |
+//! | [`dine`] | the dining philosophers: limited forks, a waiter, time slicing |
+//! | [`gil`] | the GIL: threads, processes and async on CPU and I/O work, simulated and in CPython |
 //!
 //! ```
 //! use std::sync::Arc;
@@ -37,8 +40,11 @@
 //! ```
 
 pub mod console;
+pub mod cores;
+pub mod dine;
 pub mod duration;
 mod error;
+pub mod gil;
 pub mod greet;
 pub mod input;
 pub mod order;

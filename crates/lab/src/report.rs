@@ -145,6 +145,12 @@ pub enum Cell {
     Float(f64),
     /// A duration in microseconds, shown in a fitting unit.
     Micros(u64),
+    /// A duration in nanoseconds, for costs below a few microseconds (a
+    /// pool round trip), shown in a fitting unit.
+    Nanos(u64),
+    /// A number this row does not have (no wait ended, nobody ate), shown
+    /// as `—`. Serialised as the string `"missing"`.
+    Missing,
 }
 
 impl Cell {
@@ -156,10 +162,13 @@ impl Cell {
             Cell::Int(n) => n.to_string(),
             Cell::Float(x) => format!("{x:.2}"),
             Cell::Micros(us) => duration::format(Duration::from_micros(*us)),
+            Cell::Nanos(ns) => duration::format(Duration::from_nanos(*ns)),
+            Cell::Missing => "—".to_owned(),
         }
     }
 
-    /// Whether the cell holds a number (renderers align those right).
+    /// Whether the cell holds a number, or stands for a missing one
+    /// (renderers align those right).
     pub fn is_numeric(&self) -> bool {
         !matches!(self, Cell::Text(_))
     }
@@ -267,15 +276,31 @@ pub enum State {
     WaitingIo,
     /// Blocked until another thread is done (a `join`, a pool's shutdown).
     Blocked,
+    /// A philosopher thinking: it needs no fork.
+    Thinking,
+    /// A philosopher hungry: it wants its forks and waits for them.
+    Hungry,
+    /// A philosopher eating: it holds two forks.
+    Eating,
+    /// Ready to run, but every core is taken: waiting for its turn.
+    WaitingCpu,
+    /// Ready to run Python code, but another thread holds the GIL.
+    WaitingGil,
 }
 
 impl State {
-    /// The state's name as in JSON: `running`, `waiting-io`, `blocked`.
+    /// The state's name as in JSON: `running`, `waiting-io`, `blocked`,
+    /// `thinking`, `hungry`, `eating`, `waiting-cpu`, `waiting-gil`.
     pub fn name(self) -> &'static str {
         match self {
             State::Running => "running",
             State::WaitingIo => "waiting-io",
             State::Blocked => "blocked",
+            State::Thinking => "thinking",
+            State::Hungry => "hungry",
+            State::Eating => "eating",
+            State::WaitingCpu => "waiting-cpu",
+            State::WaitingGil => "waiting-gil",
         }
     }
 }
@@ -441,6 +466,11 @@ mod tests {
 
     #[test]
     fn cells_display_for_people() {
+        assert_eq!(Cell::Nanos(689).display(), "689 ns");
+        assert_eq!(Cell::Nanos(2_040).display(), "2.0 µs");
+        assert_eq!(Cell::Missing.display(), "—");
+        assert!(Cell::Missing.is_numeric());
+        assert_eq!(serde_json::to_value(Cell::Missing).unwrap(), "missing");
         assert_eq!(Cell::from("a").display(), "a");
         assert_eq!(Cell::from(42u64).display(), "42");
         assert_eq!(Cell::from(1.0 / 3.0).display(), "0.33");
@@ -491,7 +521,16 @@ mod tests {
 
     #[test]
     fn state_names_match_json() {
-        for state in [State::Running, State::WaitingIo, State::Blocked] {
+        for state in [
+            State::Running,
+            State::WaitingIo,
+            State::Blocked,
+            State::Thinking,
+            State::Hungry,
+            State::Eating,
+            State::WaitingCpu,
+            State::WaitingGil,
+        ] {
             assert_eq!(serde_json::to_value(state).unwrap(), state.name());
         }
     }

@@ -1,0 +1,353 @@
+//! The note's claims, next to this run's numbers.
+//!
+//! Each [`Claim`] quotes the note (or, for the convoy, the issue that asked
+//! for the measurement), names the numbers of this run that bear on it,
+//! and says whether they **support** or **contradict** it, or that they
+//! **disagree** (the simulation and CPython point different ways), or that
+//! the numbers are missing. Nothing here is canned: every verdict comes
+//! from the rows handed in, with the thresholds written below.
+//!
+//! ```
+//! use waiter_lab::gil::claims::{Verdict, verdict};
+//!
+//! // Two measurements, both at most 1.25×: "no parallelism" holds.
+//! assert_eq!(verdict(&[Some(1.02), Some(0.97)], |s| s <= 1.25), Verdict::Supports);
+//! assert_eq!(verdict(&[Some(1.9), None], |s| s <= 1.25), Verdict::Contradicts);
+//! assert_eq!(verdict(&[Some(1.0), Some(1.9)], |s| s <= 1.25), Verdict::Disagree);
+//! assert_eq!(verdict(&[None], |s| s <= 1.25), Verdict::NotMeasured);
+//! ```
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::convoy::{Client, Latency};
+use super::modes::Mode;
+use super::workload::Workload;
+use super::{ConvoyRow, Row};
+use crate::duration;
+
+/// At most this speed-up is "no parallelism" (one core at a time).
+pub const SERIAL_AT_MOST: f64 = 1.25;
+
+/// At least this speed-up is "in parallel" (two units at once).
+pub const PARALLEL_AT_LEAST: f64 = 1.5;
+
+/// What the numbers say about a claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every number measured agrees with the claim.
+    Supports,
+    /// Every number measured goes against it.
+    Contradicts,
+    /// Some agree, some do not.
+    Disagree,
+    /// No number to judge by.
+    NotMeasured,
+}
+
+impl Verdict {
+    /// `supports`, `contradicts`, `mixed: the numbers disagree`, `not
+    /// measured`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Supports => "supports",
+            Verdict::Contradicts => "contradicts",
+            Verdict::Disagree => "mixed: the numbers disagree",
+            Verdict::NotMeasured => "not measured",
+        }
+    }
+}
+
+impl Claim {
+    /// The claim as one line: `short: measured — verdict`.
+    pub fn line(&self) -> String {
+        let verdict = match self.verdict {
+            Verdict::Supports => "as the note says",
+            Verdict::Contradicts => "NOT as the note says",
+            Verdict::Disagree => "the numbers disagree with each other",
+            Verdict::NotMeasured => "not measured",
+        };
+        format!("{}: {} — {verdict}.", self.short, self.measured)
+    }
+}
+
+/// The verdict of the `values` measured (`None`: not measured) under
+/// `holds`.
+pub fn verdict(values: &[Option<f64>], holds: impl Fn(f64) -> bool) -> Verdict {
+    let measured: Vec<bool> = values.iter().flatten().map(|&v| holds(v)).collect();
+    if measured.is_empty() {
+        Verdict::NotMeasured
+    } else if measured.iter().all(|&ok| ok) {
+        Verdict::Supports
+    } else if measured.iter().all(|&ok| !ok) {
+        Verdict::Contradicts
+    } else {
+        Verdict::Disagree
+    }
+}
+
+/// One claim and the numbers that bear on it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Claim {
+    /// The claim in a few words.
+    pub short: String,
+    /// What the note says, quoted or summed up.
+    pub says: String,
+    /// The numbers of this run, in words.
+    pub measured: String,
+    /// What they say about the claim.
+    pub verdict: Verdict,
+}
+
+/// The speed-up of `mode` on `workload`, if measured.
+fn speedup(rows: &[Row], workload: Workload, mode: Mode) -> Option<f64> {
+    rows.iter()
+        .find(|r| r.workload == workload && r.mode == mode)
+        .and_then(|r| r.speedup)
+}
+
+fn wall(rows: &[Row], workload: Workload, mode: Mode) -> Option<u64> {
+    rows.iter()
+        .find(|r| r.workload == workload && r.mode == mode)
+        .and_then(|r| r.wall_us)
+}
+
+/// `threads + simulated GIL on cpu: 1.00×`, or `… not run`.
+fn x(rows: &[Row], workload: Workload, mode: Mode) -> String {
+    match speedup(rows, workload, mode) {
+        Some(s) => format!("{mode} on {workload}: {s:.2}×"),
+        None => format!("{mode} on {workload}: not run"),
+    }
+}
+
+fn list(parts: Vec<String>) -> String {
+    parts.join("; ")
+}
+
+/// Every claim, judged by `rows` and `convoy`, on a machine with `cpus`
+/// CPUs (parallel speed-ups need two).
+pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
+    let s = |w, m| speedup(rows, w, m);
+    let mut out = Vec::new();
+
+    // 1. One thread at a time.
+    let pairs = [
+        (Workload::Cpu, Mode::ThreadsGil),
+        (Workload::Cpu, Mode::PyThreads),
+        (Workload::Cpu, Mode::PyAsyncio),
+    ];
+    out.push(Claim {
+        short: "one thread at a time under the GIL".into(),
+        says: "\"Python doesn't run 2 threads in one process at same time\": two CPU-bound threads take as long as one after the other.".into(),
+        measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
+        verdict: verdict(
+            &pairs.map(|(w, m)| s(w, m)),
+            |v| v <= SERIAL_AT_MOST,
+        ),
+    });
+
+    // 2. Multiple Pythons.
+    let pairs = [
+        (Workload::Cpu, Mode::Processes),
+        (Workload::Cpu, Mode::PyProcesses),
+    ];
+    let mut claim = Claim {
+        short: "several processes, several GILs".into(),
+        says: "\"It is possible to run multiple processes, which means that each one will create its own GIL\": two processes compute at once.".into(),
+        measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
+        verdict: verdict(&pairs.map(|(w, m)| s(w, m)), |v| v >= PARALLEL_AT_LEAST),
+    };
+    if cpus < 2 {
+        claim
+            .measured
+            .push_str(" (one CPU here: nothing can run at once)");
+        claim.verdict = Verdict::NotMeasured;
+    }
+    out.push(claim);
+
+    // 3. Reduce waiting time.
+    let pairs = [
+        (Workload::Io, Mode::ThreadsGil),
+        (Workload::Mixed, Mode::ThreadsGil),
+        (Workload::Io, Mode::PyThreads),
+        (Workload::Mixed, Mode::PyThreads),
+    ];
+    out.push(Claim {
+        short: "threads reduce waiting time, GIL or not".into(),
+        says: "\"What's the point of multiple threads in Python? Reduce waiting time!\": under the GIL, threads still overlap waits.".into(),
+        measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
+        verdict: verdict(&pairs.map(|(w, m)| s(w, m)), |v| v >= PARALLEL_AT_LEAST),
+    });
+
+    // 4. Threads without a GIL.
+    let pairs = [(Workload::Cpu, Mode::Threads), (Workload::Cpu, Mode::Async)];
+    let mut claim = Claim {
+        short: "without a GIL, threads use the cores".into(),
+        says: "\"Thread: a line of code execution that can run in one of your computer's cores\": without a GIL (Rust), two threads compute on two cores.".into(),
+        measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
+        verdict: verdict(&pairs.map(|(w, m)| s(w, m)), |v| v >= PARALLEL_AT_LEAST),
+    };
+    if cpus < 2 {
+        claim
+            .measured
+            .push_str(" (one CPU here: nothing can run at once)");
+        claim.verdict = Verdict::NotMeasured;
+    }
+    out.push(claim);
+
+    // 5. Asynchronous: one loop, many waits.
+    let pairs = [
+        (Workload::Io, Mode::Async),
+        (Workload::Io, Mode::PyAsyncio),
+        (Workload::Mixed, Mode::Async),
+        (Workload::Mixed, Mode::PyAsyncio),
+    ];
+    out.push(Claim {
+        short: "async overlaps waits on one thread".into(),
+        says: "Asynchronous: \"actions that don't necessarily happen one after another\": one event loop overlaps the waits, as threads do.".into(),
+        measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
+        verdict: verdict(&pairs.map(|(w, m)| s(w, m)), |v| v >= PARALLEL_AT_LEAST),
+    });
+
+    // 6. Processes cost more.
+    let extra = |threads: Mode, processes: Mode| -> Option<i64> {
+        let t = wall(rows, Workload::Io, threads)?;
+        let p = wall(rows, Workload::Io, processes)?;
+        Some(p as i64 - t as i64)
+    };
+    let costs = [
+        ("Rust", extra(Mode::Threads, Mode::Processes)),
+        ("CPython", extra(Mode::PyThreads, Mode::PyProcesses)),
+    ];
+    let measured = costs
+        .iter()
+        .map(|(who, cost)| match cost {
+            Some(us) if *us >= 0 => format!(
+                "{who}: two processes took {} longer than two threads for the same two waits",
+                duration::format(Duration::from_micros(us.unsigned_abs()))
+            ),
+            Some(us) => format!(
+                "{who}: two processes took {} less than two threads for the same two waits",
+                duration::format(Duration::from_micros(us.unsigned_abs()))
+            ),
+            None => format!("{who}: not run"),
+        })
+        .collect();
+    out.push(Claim {
+        short: "processes cost more than threads".into(),
+        says: "\"It is expensive to communicate between 2 processes\": starting workers and sending them work costs more than threads.".into(),
+        measured: list(measured),
+        verdict: verdict(&costs.map(|(_, c)| c.map(|us| us as f64)), |us| us > 0.0),
+    });
+
+    // 7. The convoy (from the issue, not the note).
+    let case = convoy
+        .iter()
+        .find(|c| c.case.client == Client::Process && c.case.cpu_threads == 1);
+    let ratio = |latency: Option<Latency>, interval: Duration| {
+        latency.map(|l| l.median.as_secs_f64() / interval.as_secs_f64())
+    };
+    let (measured, values) = match case {
+        Some(c) => {
+            let show = |who: &str, l: Option<Latency>| match l {
+                Some(l) => format!(
+                    "{who}: median {} = {:.2} intervals",
+                    duration::format(l.median),
+                    l.median.as_secs_f64() / c.case.interval.as_secs_f64()
+                ),
+                None => format!("{who}: not run"),
+            };
+            (
+                format!(
+                    "{}; {}",
+                    show("simulated GIL", c.simulated),
+                    show("CPython", c.cpython)
+                ),
+                [
+                    ratio(c.simulated, c.case.interval),
+                    ratio(c.cpython, c.case.interval),
+                ],
+            )
+        }
+        None => ("not run".to_owned(), [None, None]),
+    };
+    out.push(Claim {
+        short: "the convoy: one switch interval".into(),
+        says: "The GIL's price (the convoy effect): a thread back from I/O waits up to one switch interval for the GIL while a CPU-bound thread holds it.".into(),
+        measured,
+        verdict: verdict(&values, |r| (0.5..=2.0).contains(&r)),
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(workload: Workload, mode: Mode, wall_us: u64, speedup: f64) -> Row {
+        Row {
+            workload,
+            mode,
+            wall_us: Some(wall_us),
+            cpu_us: None,
+            speedup: Some(speedup),
+            check: None,
+            not_run: None,
+        }
+    }
+
+    #[test]
+    fn verdicts_follow_the_numbers() {
+        let rows = vec![
+            row(Workload::Cpu, Mode::ThreadsGil, 1_000_000, 1.0),
+            row(Workload::Cpu, Mode::PyThreads, 1_000_000, 0.95),
+            row(Workload::Cpu, Mode::Processes, 520_000, 1.92),
+            row(Workload::Cpu, Mode::Threads, 500_000, 2.0),
+            row(Workload::Io, Mode::Threads, 500_000, 2.0),
+            row(Workload::Io, Mode::Processes, 505_000, 1.98),
+        ];
+        let claims = claims(&rows, &[], 2);
+        assert_eq!(claims.len(), 7);
+        assert_eq!(claims[0].verdict, Verdict::Supports);
+        assert!(
+            claims[0]
+                .measured
+                .contains("threads + simulated GIL on cpu: 1.00×")
+        );
+        assert!(
+            claims[0]
+                .line()
+                .starts_with("one thread at a time under the GIL: ")
+        );
+        assert!(claims[0].line().ends_with(" — as the note says."));
+        assert!(
+            claims[0]
+                .measured
+                .contains("CPython asyncio on cpu: not run")
+        );
+        assert_eq!(claims[1].verdict, Verdict::Supports);
+        assert_eq!(claims[2].verdict, Verdict::NotMeasured);
+        assert_eq!(claims[3].verdict, Verdict::Supports);
+        assert_eq!(claims[5].verdict, Verdict::Supports);
+        assert!(
+            claims[5].measured.contains("5.0 ms longer"),
+            "{}",
+            claims[5].measured
+        );
+        assert_eq!(claims[6].verdict, Verdict::NotMeasured);
+        // On one CPU, parallelism cannot be judged.
+        assert_eq!(claims_on_one_cpu(&rows)[1].verdict, Verdict::NotMeasured);
+    }
+
+    fn claims_on_one_cpu(rows: &[Row]) -> Vec<Claim> {
+        claims(rows, &[], 1)
+    }
+
+    #[test]
+    fn a_gil_that_lets_threads_run_together_is_contradicted() {
+        let rows = vec![row(Workload::Cpu, Mode::ThreadsGil, 500_000, 2.0)];
+        assert_eq!(claims(&rows, &[], 2)[0].verdict, Verdict::Contradicts);
+    }
+}
