@@ -29,6 +29,8 @@
 pub mod arbiter;
 pub mod gil;
 pub mod pool;
+// Real processes and pipes: nothing for loom to model.
+#[cfg(not(loom))]
 pub mod process;
 mod sync;
 
@@ -45,4 +47,5 @@ pub use pool::{
     SubmitError, SubmitErrorKind, Task, TaskError, TaskId, as_completed, default_workers, wait_all,
     wait_any,
 };
+#[cfg(not(loom))]
 pub use process::{ProcessError, ProcessPool};

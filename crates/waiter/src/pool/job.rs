@@ -63,6 +63,7 @@ pub(crate) enum Outcome<T> {
     Panic(Box<dyn Any + Send + 'static>),
     /// Ended without a value for a reason of its own (a process task whose
     /// worker died, a reply that could not be decoded).
+    #[cfg_attr(loom, allow(dead_code))]
     Failed(TaskError),
 }
 
@@ -346,6 +347,7 @@ where
 /// A task without a closure: something else (a process pool's reader
 /// thread) starts it and hands it its outcome. Its handle is an ordinary
 /// [`Task`](super::Task).
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) struct PromiseCell<T> {
     header: Header<T>,
 }
@@ -355,6 +357,7 @@ unsafe impl<T: Send> Sync for PromiseCell<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Send for PromiseCell<T> {}
 
+#[cfg_attr(loom, allow(dead_code))]
 impl<T: Send> PromiseCell<T> {
     pub(crate) fn new(header: Header<T>) -> Self {
         Self { header }

@@ -69,6 +69,8 @@ pub use wait::{AsCompleted, as_completed, wait_all, wait_any};
 
 use gate::Gate;
 use job::JobCell;
+// Used by `process`, which loom builds leave out.
+#[cfg_attr(loom, allow(unused_imports))]
 pub(crate) use job::{Header, Outcome, PromiseCell};
 use queue::{Message, QueuedJob, Receiver, Sender, TrySendError};
 use scope::ScopeCounter;
