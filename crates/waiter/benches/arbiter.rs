@@ -15,6 +15,8 @@
 //!
 //! Options: `--quick` (fewer, shorter rounds), `--json FILE`.
 
+mod support;
+
 use std::hint::black_box;
 use std::sync::Barrier;
 use std::time::Instant;
@@ -79,26 +81,7 @@ struct Row {
 }
 
 fn main() {
-    let mut quick = false;
-    let mut json = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--json" => match args.next() {
-                Some(path) => json = Some(path),
-                None => {
-                    eprintln!("error: --json needs a file name");
-                    std::process::exit(2);
-                }
-            },
-            "--bench" => {}
-            other => {
-                eprintln!("error: unknown argument {other:?} (expected --quick or --json FILE)");
-                std::process::exit(2);
-            }
-        }
-    }
+    let support::BenchArgs { quick, json } = support::bench_args("arbiter");
     let (per_thread, rounds) = if quick { (100_000, 3) } else { (500_000, 7) };
     let started = Instant::now();
     let mut rows = Vec::new();
@@ -199,10 +182,10 @@ fn main() {
             .collect();
         let text = serde_json::to_string_pretty(&rows).expect("rows serialise");
         if let Err(error) = std::fs::write(&path, text) {
-            eprintln!("error: cannot write {path}: {error}");
+            eprintln!("error: cannot write {}: {error}", path.display());
             std::process::exit(1);
         }
-        println!("wrote {path}");
+        println!("wrote {}", path.display());
     }
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
 }

@@ -61,6 +61,8 @@
 //!
 //! [`Pool`]: waiter::Pool
 
+mod support;
+
 use std::collections::VecDeque;
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -123,29 +125,6 @@ impl Settings {
             }
         }
     }
-}
-
-const USAGE: &str = "usage: cargo bench --bench peers [-- [--quick] [--json FILE]]";
-
-/// Reads the command line; `Err` carries the message for an unknown argument.
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Settings>, String> {
-    let mut quick = false;
-    let mut json = None;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--json" => match args.next() {
-                Some(file) => json = Some(PathBuf::from(file)),
-                None => return Err("--json needs a FILE argument".to_owned()),
-            },
-            // Passed by `cargo bench` to every harness-less bench.
-            "--bench" => {}
-            "--help" | "-h" => return Ok(None),
-            other => return Err(format!("unknown argument `{other}`")),
-        }
-    }
-    Ok(Some(Settings::new(quick, json)))
 }
 
 /// The executors under test, in table order.
@@ -860,17 +839,8 @@ fn write_json(path: &PathBuf, rows: &[Row]) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let settings = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(settings)) => settings,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("peers: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = support::bench_args("peers");
+    let settings = Settings::new(args.quick, args.json);
     let started = Instant::now();
     let parallelism = std::thread::available_parallelism().map_or(0, usize::from);
     println!(

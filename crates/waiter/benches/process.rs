@@ -14,6 +14,8 @@
 //!
 //! Options: `--quick`, `--json FILE`.
 
+mod support;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -64,26 +66,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() {
     serve_if_worker(&registry());
-    let mut quick = false;
-    let mut json = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--json" => match args.next() {
-                Some(path) => json = Some(path),
-                None => {
-                    eprintln!("error: --json needs a file name");
-                    std::process::exit(2);
-                }
-            },
-            "--bench" => {}
-            other => {
-                eprintln!("error: unknown argument {other:?} (expected --quick or --json FILE)");
-                std::process::exit(2);
-            }
-        }
-    }
+    let support::BenchArgs { quick, json } = support::bench_args("process");
     let (tasks, items, round_trips) = if quick {
         (20_000, 200_000, 2_000)
     } else {
@@ -229,10 +212,10 @@ fn main() {
             &path,
             serde_json::to_string_pretty(&out).expect("rows serialise"),
         ) {
-            eprintln!("error: cannot write {path}: {e}");
+            eprintln!("error: cannot write {}: {e}", path.display());
             std::process::exit(1);
         }
-        println!("wrote {path}");
+        println!("wrote {}", path.display());
     }
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
 }
