@@ -31,6 +31,26 @@ fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
 
+/// Runs `waiter ARGS` and checks it is a usage error: exit code 2, one
+/// `error: …` line that says `message`, no panic, nothing run.
+fn assert_usage_error(args: &[&str], message: &str) {
+    let assert = waiter().args(args).assert().code(2);
+    let err = stderr_of(&assert);
+    let first = err.lines().next().unwrap_or_default();
+    assert!(first.starts_with("error: "), "{args:?}: {err}");
+    assert!(
+        err.contains(message),
+        "{args:?}: expected {message:?} in {err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "{args:?}: one error line in {err}"
+    );
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    assert!(stdout_of(&assert).is_empty(), "{args:?}: nothing ran");
+}
+
 // ---------------------------------------------------------------- greet
 
 #[test]
@@ -322,15 +342,7 @@ fn bad_values_are_usage_errors() {
             "cannot be used with",
         ),
     ] {
-        let assert = waiter().args(args).assert().code(2);
-        let err = stderr_of(&assert);
-        let first = err.lines().next().unwrap_or_default();
-        assert!(first.starts_with("error: "), "{args:?}: {err}");
-        assert!(
-            err.contains(message),
-            "{args:?}: expected {message:?} in {err}"
-        );
-        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_usage_error(args, message);
     }
 }
 
@@ -775,21 +787,7 @@ fn cores_bad_values_are_usage_errors() {
         (&["cores", "--round-trips", "x"], "not a whole number"),
         (&["cores", "--repeats", "0"], "must be at least 1"),
     ] {
-        let assert = waiter().args(args).assert().code(2);
-        let err = stderr_of(&assert);
-        let first = err.lines().next().unwrap_or_default();
-        assert!(first.starts_with("error: "), "{args:?}: {err}");
-        assert!(
-            first.contains(message),
-            "{args:?}: expected {message:?} in {err}"
-        );
-        assert_eq!(
-            err.lines().filter(|l| l.starts_with("error")).count(),
-            1,
-            "{args:?}: one error line in {err}"
-        );
-        assert!(!err.contains("panicked"), "{args:?}: {err}");
-        assert!(stdout_of(&assert).is_empty(), "{args:?}: nothing ran");
+        assert_usage_error(args, message);
     }
 }
 
@@ -1005,21 +1003,7 @@ fn gil_bad_values_are_usage_errors() {
         (&["gil", "--scale", "100"], "at most 20"),
         (&["gil", "--workload", "nope"], "invalid value 'nope'"),
     ] {
-        let assert = waiter().args(args).assert().code(2);
-        let err = stderr_of(&assert);
-        let first = err.lines().next().unwrap_or_default();
-        assert!(first.starts_with("error: "), "{args:?}: {err}");
-        assert!(
-            first.contains(message),
-            "{args:?}: expected {message:?} in {err}"
-        );
-        assert_eq!(
-            err.lines().filter(|l| l.starts_with("error")).count(),
-            1,
-            "{args:?}: one error line in {err}"
-        );
-        assert!(!err.contains("panicked"), "{args:?}: {err}");
-        assert!(stdout_of(&assert).is_empty(), "{args:?}: nothing ran");
+        assert_usage_error(args, message);
     }
 }
 
