@@ -31,6 +31,22 @@ fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
 
+/// Runs `waiter ARGS --json FILE` (a temporary file), expects success with
+/// nothing on stderr, and returns stdout and the parsed report.
+fn run_json(args: &[&str], timeout: Duration) -> (String, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let assert = waiter()
+        .args(args)
+        .arg("--json")
+        .arg(&path)
+        .timeout(timeout)
+        .assert()
+        .success();
+    assert!(stderr_of(&assert).is_empty(), "{}", stderr_of(&assert));
+    (stdout_of(&assert), read_json(&path))
+}
+
 /// Runs `waiter ARGS` and checks it is a usage error: exit code 2, one
 /// `error: …` line that says `message`, no panic, nothing run.
 fn assert_usage_error(args: &[&str], message: &str) {
@@ -440,18 +456,7 @@ fn the_seed_reproduces_the_work_sizes() {
 
 /// A short `waiter dine` writing its report to a JSON file.
 fn dine_json(args: &[&str]) -> (String, Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("dine.json");
-    let assert = waiter()
-        .arg("dine")
-        .args(args)
-        .arg("--json")
-        .arg(&path)
-        .timeout(Duration::from_secs(60))
-        .assert()
-        .success();
-    assert!(stderr_of(&assert).is_empty(), "{}", stderr_of(&assert));
-    (stdout_of(&assert), read_json(&path))
+    run_json(&[&["dine"], args].concat(), Duration::from_secs(60))
 }
 
 fn outcomes(report: &Value) -> &Vec<Value> {
@@ -636,28 +641,18 @@ static CORES: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// milliseconds of work per thread, few starts and round trips.
 fn cores_json(args: &[&str]) -> (String, Value) {
     let _alone = CORES.lock().unwrap_or_else(|p| p.into_inner());
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cores.json");
-    let assert = waiter()
-        .arg("cores")
-        .args([
-            "--work",
-            "10ms",
-            "--thread-starts",
-            "20",
-            "--process-starts",
-            "5",
-            "--round-trips",
-            "50",
-        ])
-        .args(args)
-        .arg("--json")
-        .arg(&path)
-        .timeout(Duration::from_secs(120))
-        .assert()
-        .success();
-    assert!(stderr_of(&assert).is_empty(), "{}", stderr_of(&assert));
-    (stdout_of(&assert), read_json(&path))
+    let small = [
+        "cores",
+        "--work",
+        "10ms",
+        "--thread-starts",
+        "20",
+        "--process-starts",
+        "5",
+        "--round-trips",
+        "50",
+    ];
+    run_json(&[&small[..], args].concat(), Duration::from_secs(120))
 }
 
 fn cores_table<'a>(report: &'a Value, title: &str) -> &'a Vec<Value> {
@@ -840,18 +835,7 @@ fn cores_is_listed_with_its_options() {
 /// (see `CORES`); nothing here asserts on speed.
 fn gil_json(args: &[&str]) -> (String, Value) {
     let _alone = CORES.lock().unwrap_or_else(|p| p.into_inner());
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("gil.json");
-    let assert = waiter()
-        .arg("gil")
-        .args(args)
-        .arg("--json")
-        .arg(&path)
-        .timeout(Duration::from_secs(120))
-        .assert()
-        .success();
-    assert!(stderr_of(&assert).is_empty(), "{}", stderr_of(&assert));
-    (stdout_of(&assert), read_json(&path))
+    run_json(&[&["gil"], args].concat(), Duration::from_secs(120))
 }
 
 fn gil_rows(report: &Value) -> &Vec<Value> {
