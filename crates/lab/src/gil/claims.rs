@@ -153,19 +153,13 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
         (Workload::Cpu, Mode::Processes),
         (Workload::Cpu, Mode::PyProcesses),
     ];
-    let mut claim = Claim {
+    let claim = Claim {
         short: "several processes, several GILs".into(),
         says: "\"It is possible to run multiple processes, which means that each one will create its own GIL\": two processes compute at once.".into(),
         measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
         verdict: verdict(&pairs.map(|(w, m)| s(w, m)), |v| v >= PARALLEL_AT_LEAST),
     };
-    if cpus < 2 {
-        claim
-            .measured
-            .push_str(" (one CPU here: nothing can run at once)");
-        claim.verdict = Verdict::NotMeasured;
-    }
-    out.push(claim);
+    out.push(needs_two_cpus(claim, cpus));
 
     // 3. Reduce waiting time.
     let pairs = [
@@ -183,19 +177,13 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
 
     // 4. Threads without a GIL.
     let pairs = [(Workload::Cpu, Mode::Threads), (Workload::Cpu, Mode::Async)];
-    let mut claim = Claim {
+    let claim = Claim {
         short: "without a GIL, threads use the cores".into(),
         says: "\"Thread: a line of code execution that can run in one of your computer's cores\": without a GIL (Rust), two threads compute on two cores.".into(),
         measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
         verdict: verdict(&pairs.map(|(w, m)| s(w, m)), |v| v >= PARALLEL_AT_LEAST),
     };
-    if cpus < 2 {
-        claim
-            .measured
-            .push_str(" (one CPU here: nothing can run at once)");
-        claim.verdict = Verdict::NotMeasured;
-    }
-    out.push(claim);
+    out.push(needs_two_cpus(claim, cpus));
 
     // 5. Asynchronous: one loop, many waits.
     let pairs = [
@@ -280,6 +268,17 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
         verdict: verdict(&values, |r| (0.5..=2.0).contains(&r)),
     });
     out
+}
+
+/// A claim about running at once cannot be judged on one CPU: says so.
+fn needs_two_cpus(mut claim: Claim, cpus: usize) -> Claim {
+    if cpus < 2 {
+        claim
+            .measured
+            .push_str(" (one CPU here: nothing can run at once)");
+        claim.verdict = Verdict::NotMeasured;
+    }
+    claim
 }
 
 #[cfg(test)]

@@ -209,16 +209,23 @@ pub struct Measured {
     pub gil: Option<GilRecord>,
 }
 
+impl Measured {
+    /// A measurement with no timeline and no GIL record.
+    fn plain(wall: Duration, cpu: Option<Duration>, check: u64) -> Self {
+        Self {
+            wall,
+            cpu,
+            check,
+            lanes: Vec::new(),
+            gil: None,
+        }
+    }
+}
+
 /// Both units, one after the other, on the calling thread.
 pub fn sequential(units: &[Unit]) -> Measured {
     let (check, wall, cpu) = usage::measure(|| units.iter().map(|&u| plain(u, None)).sum());
-    Measured {
-        wall,
-        cpu,
-        check,
-        lanes: Vec::new(),
-        gil: None,
-    }
+    Measured::plain(wall, cpu, check)
 }
 
 /// One plain thread per unit, started then joined.
@@ -337,13 +344,7 @@ pub fn processes(units: &[Unit]) -> Result<Measured, String> {
         drop(pool);
         Ok(check)
     });
-    Ok(Measured {
-        wall,
-        cpu,
-        check: check?,
-        lanes: Vec::new(),
-        gil: None,
-    })
+    Ok(Measured::plain(wall, cpu, check?))
 }
 
 /// The units as tokio tasks on a current-thread runtime (one event loop,
@@ -387,13 +388,7 @@ pub fn asynchronous(units: &[Unit]) -> Result<Measured, Error> {
             Ok(check)
         })
     });
-    Ok(Measured {
-        wall,
-        cpu,
-        check: check?,
-        lanes: Vec::new(),
-        gil: None,
-    })
+    Ok(Measured::plain(wall, cpu, check?))
 }
 
 /// Thread names for the units: `cpu-1`, `io-2`…
