@@ -357,7 +357,7 @@ mod tests {
         assert_eq!(after("--io-ms"), "250");
         assert_eq!(after("--workloads"), "cpu,io,mixed");
         assert_eq!(after("--switch-interval"), "0.005");
-        assert!(after("--convoy").starts_with("process:0:5:200:150,"));
+        assert!(after("--convoy").starts_with("process:0:5:100:3000,"));
     }
 
     #[test]

@@ -35,7 +35,9 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::sync::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering, lock};
+use crate::sync::{
+    AtomicBool, AtomicU64, Condvar, Mutex, MutexGuard, Ordering, SpinLimit, lock, spin_until,
+};
 
 /// CPython's default switch interval, `sys.getswitchinterval()`: 5 ms.
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
@@ -84,6 +86,10 @@ struct State {
     /// no switch sets `drop_request`.
     switch_number: u64,
     held_since: Duration,
+    /// Forced droppers waiting on `taken` for someone else to take it.
+    switch_waiters: usize,
+    /// Threads waiting on `released` to take it.
+    takers: usize,
     threads: Vec<String>,
     holds: Vec<Hold>,
     waits: Vec<Wait>,
@@ -102,6 +108,8 @@ pub struct Gil {
     /// Mirrors `State::drop_request` so [`Python::tick`] costs one atomic
     /// load while nobody asks (CPython's `eval_breaker`).
     eval_breaker: AtomicBool,
+    /// Bumped each time the GIL is dropped: an asker watches it.
+    drops: AtomicU64,
 }
 
 impl Gil {
@@ -114,6 +122,8 @@ impl Gil {
                 drop_request: false,
                 switch_number: 0,
                 held_since: Duration::ZERO,
+                switch_waiters: 0,
+                takers: 0,
                 threads: Vec::new(),
                 holds: Vec::new(),
                 waits: Vec::new(),
@@ -124,6 +134,7 @@ impl Gil {
             interval: interval.max(Duration::from_micros(1)),
             epoch: Instant::now(),
             eval_breaker: AtomicBool::new(false),
+            drops: AtomicU64::new(0),
         }
     }
 
@@ -226,10 +237,12 @@ impl Python<'_> {
         state = self.drop_locked(state);
         // FORCE_SWITCHING: do not grab it straight back.
         while state.last_holder == Some(self.index) && state.holder.is_none() {
+            state.switch_waiters += 1;
             state = gil
                 .taken
                 .wait(state)
                 .unwrap_or_else(|poison| poison.into_inner());
+            state.switch_waiters -= 1;
         }
         drop(state);
         self.take();
@@ -261,11 +274,25 @@ impl Python<'_> {
         while state.holder.is_some() {
             waited = true;
             let switches = state.switch_number;
+            state.takers += 1;
             let (next, timed_out) = gil.wait_released(state, gil.interval);
             state = next;
+            state.takers -= 1;
             if timed_out && state.holder.is_some() && state.switch_number == switches {
                 state.drop_request = true;
                 gil.eval_breaker.store(true, Ordering::Release);
+                // The asker is awake when the holder answers (a
+                // CPU-bound holder answers within microseconds), so it
+                // usually takes the GIL before a sleeping waiter wakes:
+                // a condition variable's signal goes to whoever runs
+                // first, not to the longest waiter. Stay awake a moment.
+                let drops = gil.drops.load(Ordering::Acquire);
+                drop(state);
+                spin_until(
+                    || gil.drops.load(Ordering::Acquire) != drops,
+                    SpinLimit::Patient,
+                );
+                state = lock(&gil.state);
             }
         }
         let now = gil.now();
@@ -290,8 +317,18 @@ impl Python<'_> {
         gil.eval_breaker.store(false, Ordering::Release);
         state.held_since = now;
         self.holding = true;
+        // Signal a forced dropper only if one waits: a system call here
+        // slows every taker, and a thread that takes the GIL back after a
+        // short blocking call (a write) must be as quick as CPython's,
+        // whose signal to a condition variable nobody waits on costs
+        // nothing. Slower, it loses every race to the woken CPU-bound
+        // thread, and each lost race costs an interval (the convoy
+        // triples).
+        let forced_dropper_waits = state.switch_waiters > 0;
         drop(state);
-        gil.taken.notify_all();
+        if forced_dropper_waits {
+            gil.taken.notify_all();
+        }
     }
 
     fn drop_locked<'a>(&mut self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
@@ -312,7 +349,12 @@ impl Python<'_> {
         });
         state.holder = None;
         self.holding = false;
-        self.gil.released.notify_one();
+        self.gil.drops.fetch_add(1, Ordering::Release);
+        // Like a condition variable nobody waits on, a release nobody
+        // waits for costs no system call (see `take`).
+        if state.takers > 0 {
+            self.gil.released.notify_one();
+        }
         state
     }
 }
