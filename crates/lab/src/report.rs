@@ -10,14 +10,17 @@
 //! - **timelines**: one [`Lane`] per thread or actor, each a list of
 //!   [`Span`]s in a [`State`] (running, waiting for I/O, blocked…), in
 //!   microseconds from the start of what is measured; this is how "the two
-//!   threads overlap" becomes visible;
+//!   threads overlap" becomes visible. These types and the [`Recorder`]
+//!   that fills them live in the library, [`waiter::trace`], and are
+//!   re-exported here;
 //! - **conclusions**: what the numbers say, in plain words, computed from
 //!   this run (not canned);
 //! - **figures**: the raw measurements, free-form JSON per experiment.
 //!
-//! Renderers (terminal tables in the CLI today, SVG/HTML later) read a
-//! report and never run anything, so they can be tested on hand-built
-//! reports.
+//! Renderers (terminal tables in the CLI; SVG pictures of timelines from
+//! [`waiter::trace::svg()`], Chrome traces for Perfetto from
+//! [`waiter::trace::chrome_json`]) read a report and never run anything,
+//! so they can be tested on hand-built reports.
 //!
 //! ```
 //! use std::time::Duration;
@@ -35,12 +38,13 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::duration;
+
+pub use waiter::trace::{Lane, Recorder, Span, State, Timeline};
 
 /// The result of one experiment.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -218,194 +222,6 @@ impl From<Duration> for Cell {
     }
 }
 
-/// Who did what when: one lane per thread or actor.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Timeline {
-    /// What was measured.
-    pub title: String,
-    /// One lane per thread or actor, in the order they were declared or
-    /// first seen.
-    pub lanes: Vec<Lane>,
-}
-
-impl Timeline {
-    /// The end of the last span, in microseconds (0 if there is none).
-    pub fn end_us(&self) -> u64 {
-        self.lanes
-            .iter()
-            .flat_map(|lane| &lane.spans)
-            .map(|span| span.end_us)
-            .max()
-            .unwrap_or(0)
-    }
-}
-
-/// The spans of one thread or actor.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Lane {
-    /// The thread's or actor's name.
-    pub name: String,
-    /// Its spans, in the order they were recorded.
-    pub spans: Vec<Span>,
-}
-
-/// A stretch of time one lane spent in one state.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Span {
-    /// What the lane was doing.
-    pub state: State,
-    /// Start, in microseconds since the timeline's origin.
-    pub start_us: u64,
-    /// End, in microseconds since the timeline's origin (≥ `start_us`).
-    pub end_us: u64,
-    /// What ran, e.g. `ask_user`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-}
-
-/// What a lane is doing during a span. Later experiments add their own
-/// states (a philosopher thinking, a thread waiting for the GIL).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum State {
-    /// On a core, computing.
-    Running,
-    /// Blocked until input or output completes (a person typing, a disk, a
-    /// network): the core is free for another thread.
-    WaitingIo,
-    /// Blocked until another thread is done (a `join`, a pool's shutdown).
-    Blocked,
-    /// A philosopher thinking: it needs no fork.
-    Thinking,
-    /// A philosopher hungry: it wants its forks and waits for them.
-    Hungry,
-    /// A philosopher eating: it holds two forks.
-    Eating,
-    /// Ready to run, but every core is taken: waiting for its turn.
-    WaitingCpu,
-    /// Ready to run Python code, but another thread holds the GIL.
-    WaitingGil,
-}
-
-impl State {
-    /// The state's name as in JSON: `running`, `waiting-io`, `blocked`,
-    /// `thinking`, `hungry`, `eating`, `waiting-cpu`, `waiting-gil`.
-    pub fn name(self) -> &'static str {
-        match self {
-            State::Running => "running",
-            State::WaitingIo => "waiting-io",
-            State::Blocked => "blocked",
-            State::Thinking => "thinking",
-            State::Hungry => "hungry",
-            State::Eating => "eating",
-            State::WaitingCpu => "waiting-cpu",
-            State::WaitingGil => "waiting-gil",
-        }
-    }
-}
-
-/// Collects spans from many threads into a [`Timeline`].
-///
-/// Times are [`Instant`]s, turned into microseconds since the recorder's
-/// origin. A span is recorded once it has ended, under a lock; recording is
-/// rare (a few per task) so the lock costs nothing measurable.
-///
-/// ```
-/// use std::time::Instant;
-/// use waiter_lab::report::{Recorder, State};
-///
-/// let recorder = Recorder::new();
-/// recorder.declare("main");
-/// let start = Instant::now();
-/// let end = Instant::now();
-/// recorder.record_here(State::Running, "work", start, end);
-/// let timeline = recorder.finish("example");
-/// assert_eq!(timeline.lanes[0].name, "main");
-/// ```
-#[derive(Debug)]
-pub struct Recorder {
-    origin: Instant,
-    lanes: Mutex<Vec<Lane>>,
-}
-
-impl Default for Recorder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Recorder {
-    /// A recorder whose origin is now.
-    pub fn new() -> Self {
-        Self::starting_at(Instant::now())
-    }
-
-    /// A recorder whose origin is `origin`.
-    pub fn starting_at(origin: Instant) -> Self {
-        Self {
-            origin,
-            lanes: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Time zero of the timeline.
-    pub fn origin(&self) -> Instant {
-        self.origin
-    }
-
-    /// Adds an empty lane now, to fix the order of lanes (e.g. `main` first
-    /// even if its span ends last). Does nothing if the lane exists.
-    pub fn declare(&self, lane: &str) {
-        let mut lanes = self.lanes.lock().unwrap_or_else(|p| p.into_inner());
-        lane_mut(&mut lanes, lane);
-    }
-
-    /// Records that `lane` was in `state`, doing `label`, from `start` to
-    /// `end`.
-    pub fn record(&self, lane: &str, state: State, label: &str, start: Instant, end: Instant) {
-        let offset = |at: Instant| duration::micros(at.saturating_duration_since(self.origin));
-        let (start_us, end_us) = (offset(start), offset(end));
-        let span = Span {
-            state,
-            start_us,
-            end_us: end_us.max(start_us),
-            label: (!label.is_empty()).then(|| label.to_owned()),
-        };
-        let mut lanes = self.lanes.lock().unwrap_or_else(|p| p.into_inner());
-        lane_mut(&mut lanes, lane).spans.push(span);
-    }
-
-    /// Like [`record`](Self::record), on the lane named after the calling
-    /// thread (`main`, `waiter-worker-0`, …; `unnamed` if it has no name).
-    pub fn record_here(&self, state: State, label: &str, start: Instant, end: Instant) {
-        let thread = std::thread::current();
-        self.record(thread.name().unwrap_or("unnamed"), state, label, start, end);
-    }
-
-    /// The timeline recorded so far.
-    pub fn finish(self, title: impl Into<String>) -> Timeline {
-        Timeline {
-            title: title.into(),
-            lanes: self.lanes.into_inner().unwrap_or_else(|p| p.into_inner()),
-        }
-    }
-}
-
-fn lane_mut<'a>(lanes: &'a mut Vec<Lane>, name: &str) -> &'a mut Lane {
-    let index = match lanes.iter().position(|lane| lane.name == name) {
-        Some(index) => index,
-        None => {
-            lanes.push(Lane {
-                name: name.to_owned(),
-                spans: Vec::new(),
-            });
-            lanes.len() - 1
-        }
-    };
-    &mut lanes[index]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,54 +300,5 @@ mod tests {
     #[should_panic(expected = "one cell per column")]
     fn a_short_row_is_a_bug() {
         Table::new("t", ["a", "b"]).push_row(vec!["only one".into()]);
-    }
-
-    #[test]
-    fn recorder_keeps_declared_order_and_clamps_times() {
-        let origin = Instant::now();
-        let recorder = Recorder::starting_at(origin);
-        recorder.declare("main");
-        let later = origin + Duration::from_millis(5);
-        recorder.record("worker", State::Running, "calc", origin, later);
-        // An end before the start is clamped, a start before the origin is 0.
-        recorder.record("main", State::Blocked, "", later, origin);
-        let timeline = recorder.finish("t");
-        let names: Vec<_> = timeline.lanes.iter().map(|l| l.name.as_str()).collect();
-        assert_eq!(names, ["main", "worker"]);
-        let blocked = &timeline.lanes[0].spans[0];
-        assert_eq!((blocked.start_us, blocked.end_us), (5000, 5000));
-        assert_eq!(blocked.label, None);
-        assert_eq!(timeline.end_us(), 5000);
-    }
-
-    #[test]
-    fn recorder_names_lanes_after_threads() {
-        let recorder = Recorder::new();
-        std::thread::scope(|s| {
-            std::thread::Builder::new()
-                .name("worker-7".into())
-                .spawn_scoped(s, || {
-                    let now = Instant::now();
-                    recorder.record_here(State::Running, "x", now, now);
-                })
-                .unwrap();
-        });
-        assert_eq!(recorder.finish("t").lanes[0].name, "worker-7");
-    }
-
-    #[test]
-    fn state_names_match_json() {
-        for state in [
-            State::Running,
-            State::WaitingIo,
-            State::Blocked,
-            State::Thinking,
-            State::Hungry,
-            State::Eating,
-            State::WaitingCpu,
-            State::WaitingGil,
-        ] {
-            assert_eq!(serde_json::to_value(state).unwrap(), state.name());
-        }
     }
 }

@@ -13,6 +13,11 @@
 //!   deadlock-free lock over *sets* of resources with capacities; a request
 //!   is granted all or nothing, in FIFO order, optionally for a time slice.
 //!
+//! - [`trace`]: a span recorder cheap enough to leave on (a buffer per
+//!   thread, one branch when off) that turns who did what when into a
+//!   [`trace::Timeline`], exported for Perfetto ([`trace::chrome_json`]) or
+//!   drawn as an SVG picture ([`trace::svg()`]).
+//!
 //! ```
 //! use waiter::Pool;
 //!
@@ -33,6 +38,7 @@ pub mod pool;
 #[cfg(not(loom))]
 pub mod process;
 mod sync;
+pub mod trace;
 
 // The README's example is compiled and run as a doc test.
 #[cfg(doctest)]
