@@ -16,7 +16,7 @@ use waiter_lab::duration::Range;
 use waiter_lab::gil::{self, Workload};
 use waiter_lab::{cores, duration, greet, order};
 
-/// The name the unattended default run (plain `waiter`) greets.
+/// The name the tour's scripted user types.
 pub(crate) const DEFAULT_NAME: &str = "Ana";
 
 /// The typing time of the scripted user, as in the note's ~1.5 s.
@@ -24,7 +24,8 @@ pub(crate) const DEFAULT_TYPING: &str = "1.5s";
 
 /// waiter: threads, pools and the note's other ideas, run and measured.
 ///
-/// With no subcommand, runs `greet --name Ana --typing 1.5s`.
+/// With no subcommand, runs the tour: every experiment, in the note's
+/// order (`waiter tour`).
 #[derive(Debug, Parser)]
 #[command(name = "waiter", version, about, long_about = None)]
 pub(crate) struct Cli {
@@ -36,6 +37,10 @@ pub(crate) struct Cli {
 /// The experiments.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// The whole note, in order: greet, order, cores, dine and gil at
+    /// sizes that take under a minute (--quick: under 15 s), with an HTML
+    /// report. The default.
+    Tour(TourArgs),
     /// ask_user + complex_calculation, on one thread, two threads and a pool
     /// of 2: the total is the sum of the parts, then about the longer one.
     Greet(GreetArgs),
@@ -55,6 +60,61 @@ pub(crate) enum Command {
     /// CPython; the convoy effect; the note's claims next to the numbers.
     Gil(GilArgs),
 }
+
+/// Where a report goes besides the terminal: shared by every experiment.
+#[derive(Clone, Debug, Default, Args)]
+pub(crate) struct Output {
+    /// Also write the report (measurements, tables, timelines) as JSON to
+    /// FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+
+    /// Also write a self-contained HTML report (tables and timelines, no
+    /// network needed) to DIR/index.html, with report.json and trace.json.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) report: Option<PathBuf>,
+
+    /// Also write the timelines as a Chrome trace (JSON) to FILE: open it
+    /// in https://ui.perfetto.dev or chrome://tracing.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trace: Option<PathBuf>,
+}
+
+/// The folder the tour writes its report to.
+pub(crate) const DEFAULT_REPORT_DIR: &str = "waiter-report";
+
+/// `waiter tour`, also plain `waiter`.
+#[derive(Debug, Default, Args)]
+pub(crate) struct TourArgs {
+    /// Smaller sizes: under 15 s in all (noisier numbers).
+    #[arg(long)]
+    pub(crate) quick: bool,
+
+    /// The folder for the HTML report (index.html, report.json,
+    /// trace.json), written after every part [default: waiter-report].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_report")]
+    pub(crate) report: Option<PathBuf>,
+
+    /// Write no report folder: the terminal only.
+    #[arg(long)]
+    pub(crate) no_report: bool,
+
+    /// Also write every timeline as a Chrome trace (JSON) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trace: Option<PathBuf>,
+
+    /// The Python interpreter for the gil part's CPython rows; if it cannot
+    /// run, those rows say "not run", and why [default: python3].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) python: Option<PathBuf>,
+
+    /// Only these parts, comma-separated (for tests and demonstrations).
+    #[arg(long, hide = true, value_name = "LIST", value_delimiter = ',', value_parser = PossibleValuesParser::new(PART_IDS))]
+    pub(crate) parts: Vec<String>,
+}
+
+/// The tour's parts, by id.
+const PART_IDS: [&str; 5] = [greet::ID, order::ID, cores::ID, dine::ID, gil::ID];
 
 /// `waiter greet`.
 #[derive(Debug, Args)]
@@ -86,22 +146,9 @@ pub(crate) struct GreetArgs {
     )]
     pub(crate) n: u64,
 
-    /// Also write the report (measurements, tables, timelines) as JSON to
-    /// FILE.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) json: Option<PathBuf>,
-}
-
-impl GreetArgs {
-    /// The unattended run of plain `waiter`.
-    pub(crate) fn scripted_default() -> Self {
-        Self {
-            name: Some(DEFAULT_NAME.to_owned()),
-            typing: Duration::from_millis(1500),
-            n: greet::DEFAULT_N,
-            json: None,
-        }
-    }
+    /// Where the report goes besides the terminal.
+    #[command(flatten)]
+    pub(crate) output: Output,
 }
 
 /// `waiter order`.
@@ -128,9 +175,9 @@ pub(crate) struct OrderArgs {
     #[arg(long, value_name = "SEED", value_parser = parse_seed, allow_negative_numbers = true)]
     pub(crate) seed: Option<u64>,
 
-    /// Also write the report as JSON to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) json: Option<PathBuf>,
+    /// Where the report goes besides the terminal.
+    #[command(flatten)]
+    pub(crate) output: Output,
 }
 
 /// `waiter cores`.
@@ -171,9 +218,9 @@ pub(crate) struct CoresArgs {
     #[arg(long, value_name = "N", default_value_t = cores::DEFAULT_REPEATS, value_parser = parse_repeats, allow_negative_numbers = true)]
     pub(crate) repeats: usize,
 
-    /// Also write the report as JSON to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) json: Option<PathBuf>,
+    /// Where the report goes besides the terminal.
+    #[command(flatten)]
+    pub(crate) output: Output,
 }
 
 /// `--threads`: thread counts, sorted, without duplicates.
@@ -302,9 +349,9 @@ pub(crate) struct DineArgs {
     #[arg(long, value_name = "SEED", value_parser = parse_seed, allow_negative_numbers = true)]
     pub(crate) seed: Option<u64>,
 
-    /// Also write the report as JSON to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) json: Option<PathBuf>,
+    /// Where the report goes besides the terminal.
+    #[command(flatten)]
+    pub(crate) output: Output,
 
     /// A forced schedule: nobody thinks before the first meal, and each
     /// philosopher pauses after its first fork until every fork is held, so
@@ -420,9 +467,9 @@ pub(crate) struct GilArgs {
     #[arg(long)]
     pub(crate) no_convoy: bool,
 
-    /// Also write the report as JSON to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) json: Option<PathBuf>,
+    /// Where the report goes besides the terminal.
+    #[command(flatten)]
+    pub(crate) output: Output,
 }
 
 /// `--workload`: one, or all.

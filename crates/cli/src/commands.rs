@@ -10,37 +10,40 @@ use std::io::{self, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::process::ExitCode;
+
 use anyhow::{Context, Result};
+use waiter::trace;
 use waiter_lab::console::Stdout;
 use waiter_lab::dine::{self, Quiet};
+use waiter_lab::export::{self, Page};
 use waiter_lab::input::{Lines, Scripted};
+use waiter_lab::report::Timeline;
 use waiter_lab::{Input, Report, cores, duration, gil, greet, order};
 
-use crate::args::{Cli, Command, CoresArgs, DineArgs, GilArgs, GreetArgs, OrderArgs};
+use crate::args::{
+    Cli, Command, CoresArgs, DineArgs, GilArgs, GreetArgs, OrderArgs, Output, TourArgs,
+};
 use crate::live::Bars;
-use crate::render;
+use crate::{render, tour};
 
-/// Runs what the command line asked for.
-pub(crate) fn run(cli: Cli) -> Result<()> {
+/// Runs what the command line asked for; the exit code on success (130
+/// for a tour stopped with Ctrl-C).
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    let done = |result: Result<()>| result.map(|()| ExitCode::SUCCESS);
     match cli.command {
-        Some(Command::Greet(args)) => run_greet(args),
-        Some(Command::Order(args)) => run_order(args),
-        Some(Command::Cores(args)) => run_cores(args),
-        Some(Command::Dine(args)) => run_dine(args),
-        Some(Command::Gil(args)) => run_gil(args),
-        None => {
-            print(&format!(
-                "(no subcommand: running `waiter greet --name {} --typing {}`; see `waiter --help`)\n\n",
-                crate::args::DEFAULT_NAME,
-                crate::args::DEFAULT_TYPING
-            ));
-            run_greet(GreetArgs::scripted_default())
-        }
+        Some(Command::Tour(args)) => tour::run(args),
+        Some(Command::Greet(args)) => done(run_greet(args)),
+        Some(Command::Order(args)) => done(run_order(args)),
+        Some(Command::Cores(args)) => done(run_cores(args)),
+        Some(Command::Dine(args)) => done(run_dine(args)),
+        Some(Command::Gil(args)) => done(run_gil(args)),
+        None => tour::run(TourArgs::default()),
     }
 }
 
 fn run_greet(args: GreetArgs) -> Result<()> {
-    let json = args.json.as_deref().map(JsonFile::open).transpose()?;
+    let sinks = Sinks::open(&args.output)?;
     let config = greet::Config { n: args.n };
     let (input, source): (Arc<dyn Input>, &str) = match &args.name {
         Some(name) => (
@@ -70,11 +73,11 @@ fn run_greet(args: GreetArgs) -> Result<()> {
         }
         report
     });
-    finish(outcome.map_err(anyhow::Error::from), json)
+    sinks.finish(outcome)
 }
 
 fn run_order(args: OrderArgs) -> Result<()> {
-    let json = args.json.as_deref().map(JsonFile::open).transpose()?;
+    let sinks = Sinks::open(&args.output)?;
     let defaults = order::Config::default();
     let config = order::Config {
         tasks: args.tasks,
@@ -90,12 +93,11 @@ fn run_order(args: OrderArgs) -> Result<()> {
         &order::explanation(&config),
     ));
     print("\n");
-    let outcome = order::run(&config, Arc::new(Stdout));
-    finish(outcome.map_err(anyhow::Error::from), json)
+    sinks.finish(order::run(&config, Arc::new(Stdout)))
 }
 
 fn run_cores(args: CoresArgs) -> Result<()> {
-    let json = args.json.as_deref().map(JsonFile::open).transpose()?;
+    let sinks = Sinks::open(&args.output)?;
     let config = args.config();
     // The process costs re-run this binary as a child (see `child.rs`).
     let exe = std::env::current_exe()
@@ -106,12 +108,11 @@ fn run_cores(args: CoresArgs) -> Result<()> {
         &cores::explanation(&config),
     ));
     print("\n");
-    let outcome = cores::run(&config, Some(&exe), Arc::new(Stdout));
-    finish(outcome.map_err(anyhow::Error::from), json)
+    sinks.finish(cores::run(&config, Some(&exe), Arc::new(Stdout)))
 }
 
 fn run_dine(args: DineArgs) -> Result<()> {
-    let json = args.json.as_deref().map(JsonFile::open).transpose()?;
+    let sinks = Sinks::open(&args.output)?;
     let config = args.config();
     print(&render::intro(
         dine::ID,
@@ -129,11 +130,11 @@ fn run_dine(args: DineArgs) -> Result<()> {
         }
         None => dine::run(&config, Arc::new(Stdout), &Quiet),
     };
-    finish(outcome.map_err(anyhow::Error::from), json)
+    sinks.finish(outcome)
 }
 
 fn run_gil(args: GilArgs) -> Result<()> {
-    let json = args.json.as_deref().map(JsonFile::open).transpose()?;
+    let sinks = Sinks::open(&args.output)?;
     let config = args.config();
     print(&render::intro(
         gil::ID,
@@ -141,32 +142,69 @@ fn run_gil(args: GilArgs) -> Result<()> {
         &gil::explanation(&config),
     ));
     print("\n");
-    let outcome = gil::run(&config, Arc::new(Stdout));
-    finish(outcome.map_err(anyhow::Error::from), json)
+    sinks.finish(gil::run(&config, Arc::new(Stdout)))
 }
 
-/// Renders a finished experiment and writes its JSON, or drops the JSON
-/// file if the experiment failed.
-fn finish(outcome: Result<Report>, json: Option<JsonFile>) -> Result<()> {
-    match outcome {
-        Ok(report) => {
-            print(&render::results(&report));
-            if let Some(json) = json {
-                json.write(&report)?;
+/// Where one experiment's report goes besides the terminal: `--json`,
+/// `--report`, `--trace`.
+struct Sinks {
+    json: Option<JsonFile>,
+    report: Option<PathBuf>,
+    trace: Option<PathBuf>,
+}
+
+impl Sinks {
+    /// Opens the `--json` file at once, so that a path that cannot be
+    /// written fails before a long run; the report folder and the trace are
+    /// written after the terminal output, and their errors come after it.
+    fn open(output: &Output) -> Result<Self> {
+        Ok(Self {
+            json: output.json.as_deref().map(JsonFile::open).transpose()?,
+            report: output.report.clone(),
+            trace: output.trace.clone(),
+        })
+    }
+
+    /// Renders a finished experiment and writes its files; drops the JSON
+    /// file if the experiment failed.
+    fn finish(self, outcome: Result<Report, waiter_lab::Error>) -> Result<()> {
+        let report = match outcome {
+            Ok(report) => report,
+            Err(error) => {
+                if let Some(json) = self.json {
+                    json.discard();
+                }
+                return Err(error.into());
             }
-            Ok(())
+        };
+        print(&render::results(&report));
+        if let Some(json) = self.json {
+            json.write(&report)?;
         }
-        Err(error) => {
-            if let Some(json) = json {
-                json.discard();
-            }
-            Err(error)
+        let timelines = report.timelines.clone();
+        if let Some(dir) = &self.report {
+            let written = export::write_folder(dir, &Page::single(report))?;
+            print(&format!("\nreport: {}\n", written.index.display()));
         }
+        if let Some(path) = &self.trace {
+            write_trace(path, &timelines)?;
+            print(&format!(
+                "trace: {} (open it in https://ui.perfetto.dev)\n",
+                path.display()
+            ));
+        }
+        Ok(())
     }
 }
 
+/// Writes timelines as a Chrome trace to `path`.
+pub(crate) fn write_trace(path: &Path, timelines: &[Timeline]) -> Result<()> {
+    fs::write(path, trace::chrome_json(timelines))
+        .with_context(|| format!("cannot write the trace to {}", path.display()))
+}
+
 /// Writes to stdout, ignoring a closed pipe (`waiter order | head`).
-fn print(text: &str) {
+pub(crate) fn print(text: &str) {
     let mut out = io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
@@ -174,7 +212,7 @@ fn print(text: &str) {
 
 /// The `--json` file, opened *before* the experiment runs so that a path
 /// that cannot be written fails at once, not after a long run.
-struct JsonFile {
+pub(crate) struct JsonFile {
     path: PathBuf,
     file: File,
     /// Whether we created the file (and so may remove it on failure).

@@ -10,6 +10,7 @@ mod child;
 mod commands;
 mod live;
 mod render;
+mod tour;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -37,11 +38,27 @@ fn main() -> ExitCode {
         error.exit();
     }
     match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
-            // `{:#}` puts the whole chain of causes on one line.
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each said once: the lab's errors
+/// already include their cause's text (`cannot write …: os error 2`).
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }

@@ -125,18 +125,6 @@ fn each_mode_asks_before_it_greets_and_totals_last() {
 }
 
 #[test]
-fn plain_waiter_runs_the_scripted_greet() {
-    waiter()
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "running `waiter greet --name Ana --typing 1.5s`",
-        ))
-        .stdout(predicate::str::contains("Enter your name: Ana\n"))
-        .stdout(predicate::str::contains("Thread pool total time:  1."));
-}
-
-#[test]
 fn piped_stdin_gives_one_name_per_mode() {
     let assert = waiter()
         .args(["greet", "--n", "100"])
@@ -1005,4 +993,241 @@ fn gil_is_listed_with_its_options() {
         .stdout(predicate::str::contains("--scale <SCALE>"))
         .stdout(predicate::str::contains("--python <PATH>"))
         .stdout(predicate::str::contains("--workload <WORKLOAD>"));
+}
+
+// ----------------------------------------------------------------- tour
+
+/// Spawns `waiter ARGS` with stdout piped, for tests that must watch it run.
+fn spawn_waiter(args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_waiter"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("waiter starts")
+}
+
+/// Reads `child`'s stdout line by line until a line contains `marker`;
+/// returns what was read, and the rest of the stream.
+fn read_until(
+    child: &mut std::process::Child,
+    marker: &str,
+) -> (String, std::io::BufReader<std::process::ChildStdout>) {
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let read = lines.read_line(&mut line).unwrap();
+        assert!(read > 0, "the output ended before {marker:?}:\n{seen}");
+        seen.push_str(&line);
+        if line.contains(marker) {
+            return (seen, lines);
+        }
+    }
+}
+
+/// Waits for `child` to exit, at most `timeout`.
+fn wait_at_most(child: &mut std::process::Child, timeout: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            panic!("waiter did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Every `<svg>` of an HTML page, each checked to be well-formed XML.
+fn svgs_of(html: &str) -> Vec<String> {
+    let page = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("svg").unwrap();
+    page.select(&selector)
+        .map(|svg| {
+            let xml = svg.html();
+            roxmltree::Document::parse(&xml)
+                .unwrap_or_else(|e| panic!("an SVG is not well-formed XML: {e}\n{xml}"));
+            xml
+        })
+        .collect()
+}
+
+#[test]
+fn plain_waiter_starts_the_tour() {
+    let mut child = spawn_waiter(&[]);
+    let (seen, _) = read_until(&mut child, "1/5 · Sync vs async");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen.starts_with("waiter tour: "), "{seen}");
+    assert!(seen.contains("waiter-report/index.html"), "{seen}");
+}
+
+#[test]
+fn the_quick_tour_runs_every_part_and_writes_a_report_to_look_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let trace = dir.path().join("tour-trace.json");
+    let assert = waiter()
+        .args(["tour", "--quick", "--report"])
+        .arg(&report)
+        .arg("--trace")
+        .arg(&trace)
+        .timeout(Duration::from_secs(300))
+        .assert()
+        .success();
+    let out = stdout_of(&assert);
+    let err = stderr_of(&assert);
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+
+    // The parts, in the note's order, each with its words and its results.
+    let headings = [
+        "1/5 · Sync vs async: one thread, two threads, a pool",
+        "2/5 · Concurrency: a different order, the same outcome",
+        "3/5 · Parallelism: processors, cores, threads and processes",
+        "4/5 · The dining philosophers, fed by a waiter",
+        "5/5 · Processes and the GIL",
+    ];
+    let mut at = 0;
+    for heading in headings {
+        let found = out[at..]
+            .find(heading)
+            .unwrap_or_else(|| panic!("{heading:?} missing or out of order in\n{out}"));
+        at += found + heading.len();
+    }
+    for line in [
+        "Hello, Ana",
+        "Thread pool total time:",
+        "Reduce waiting time",
+        "time slicing",
+        "Conclusions:",
+        "the tour",
+    ] {
+        assert!(out.contains(line), "{line:?} in\n{out}");
+    }
+    let index = report.join("index.html");
+    assert!(
+        out.contains(&format!("report: {}", index.display())),
+        "{out}"
+    );
+
+    // report.json: every part's report, in order.
+    let reports = read_json(&report.join("report.json"));
+    let reports = reports.as_array().expect("an array of reports");
+    let ids: Vec<&str> = reports.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["greet", "order", "cores", "dine", "gil"]);
+    let timelines: Vec<&Value> = reports
+        .iter()
+        .flat_map(|r| r["timelines"].as_array().unwrap())
+        .collect();
+    assert!(timelines.len() >= 5, "{} timelines", timelines.len());
+
+    // index.html: parses, a section per part with a link to it, and one
+    // well-formed SVG per timeline.
+    let html = std::fs::read_to_string(&index).unwrap();
+    let page = scraper::Html::parse_document(&html);
+    assert!(page.errors.is_empty(), "HTML errors: {:?}", page.errors);
+    for id in ids {
+        let section = scraper::Selector::parse(&format!("section#{id}")).unwrap();
+        assert_eq!(page.select(&section).count(), 1, "section {id}");
+        let link = scraper::Selector::parse(&format!("a[href='#{id}']")).unwrap();
+        assert_eq!(page.select(&link).count(), 1, "link to {id}");
+    }
+    for heading in headings {
+        let text = heading.split_once(" · ").unwrap().1;
+        assert!(html.contains(text), "{text:?} in the page");
+    }
+    assert_eq!(svgs_of(&html).len(), timelines.len());
+
+    // The trace: a thread per lane of every timeline, an event per span.
+    for path in [trace, report.join("trace.json")] {
+        let chrome = read_json(&path);
+        let events = chrome["traceEvents"].as_array().unwrap();
+        let threads = events
+            .iter()
+            .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+            .count();
+        let lanes: usize = timelines
+            .iter()
+            .map(|t| t["lanes"].as_array().unwrap().len())
+            .sum();
+        let spans: usize = timelines
+            .iter()
+            .flat_map(|t| t["lanes"].as_array().unwrap())
+            .map(|l| l["spans"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(threads, lanes, "{}", path.display());
+        assert_eq!(events.iter().filter(|e| e["ph"] == "X").count(), spans);
+    }
+}
+
+#[test]
+fn an_unwritable_report_folder_is_one_error_after_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let assert = waiter()
+        .args(["tour", "--quick", "--parts", "order", "--report"])
+        .arg(&file)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(1);
+    let out = stdout_of(&assert);
+    let err = stderr_of(&assert);
+    assert!(out.contains("1/1 · Concurrency"), "{out}");
+    assert!(out.contains("the tour"), "the summary still prints: {out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(&*file.to_string_lossy()), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_tour_and_the_report_keeps_what_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let report_arg = report.to_string_lossy().into_owned();
+    let mut child = spawn_waiter(&[
+        "tour",
+        "--quick",
+        "--parts",
+        "greet,order,dine",
+        "--report",
+        &report_arg,
+    ]);
+    // Greet and order are done when dine starts; stop during dine.
+    let (seen, rest) = read_until(&mut child, "3/3 · The dining philosophers");
+    assert!(seen.contains("Hello, Ana"), "{seen}");
+    std::thread::sleep(Duration::from_millis(100));
+    // SAFETY: `kill` with a live child's pid and a valid signal number has
+    // no memory-safety preconditions.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(sent, 0);
+    let status = wait_at_most(&mut child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    let mut tail = String::new();
+    std::io::Read::read_to_string(&mut { rest }, &mut tail).unwrap();
+    assert!(tail.contains("interrupted during the dine part"), "{tail}");
+    assert!(tail.contains("index.html"), "{tail}");
+
+    let reports = read_json(&report.join("report.json"));
+    let ids: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["greet", "order"]);
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(
+        html.contains("Interrupted (Ctrl-C) during the dine part"),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"dine\""));
 }

@@ -6,6 +6,7 @@
 //! variants of it. The CLI turns any of them into one line on stderr.
 
 use std::io;
+use std::path::PathBuf;
 
 /// Why an experiment could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,15 @@ pub enum Error {
     Child {
         /// What was being done, and with which binary.
         what: String,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// A report could not be written to disk (a folder that cannot be
+    /// made, a file in the way, a full or read-only disk).
+    #[error("cannot write the report to {}: {source}", path.display())]
+    Write {
+        /// The file or folder that could not be written.
+        path: PathBuf,
         /// What the system said.
         source: io::Error,
     },

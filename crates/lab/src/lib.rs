@@ -25,6 +25,8 @@
 //! | [`cores`] | processors, cores, threads, processes: time slicing and costs |
 //! | [`dine`] | the dining philosophers: limited forks, a waiter, time slicing |
 //! | [`gil`] | the GIL: threads, processes and async on CPU and I/O work, simulated and in CPython |
+//! | [`export`] | looking is faster than reading: reports as an HTML page (tables, timelines), JSON and a trace, in a folder to open offline |
+//! | [`tour`] | the whole note, in order, in one run (`cargo run --release`) |
 //!
 //! ```
 //! use std::sync::Arc;
@@ -44,11 +46,13 @@ pub mod cores;
 pub mod dine;
 pub mod duration;
 mod error;
+pub mod export;
 pub mod gil;
 pub mod greet;
 pub mod input;
 pub mod order;
 pub mod report;
+pub mod tour;
 pub mod work;
 
 pub use console::Console;

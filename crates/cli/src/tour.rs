@@ -1,0 +1,316 @@
+//! `waiter tour` (and plain `waiter`, and `cargo run --release`): the whole
+//! note, in order, with a report folder written after every part.
+//!
+//! The parts run on a thread of their own (`tour`), which prints each part
+//! as it goes. This thread only collects the finished parts, rewrites the
+//! report folder after each one, and listens for Ctrl-C: on Ctrl-C it
+//! writes the report of what finished, says so, and ends the process with
+//! exit code 130 without waiting for the part that was running. Nothing
+//! already measured is lost, and nobody waits for a 10-second measurement
+//! to end after asking to stop.
+//!
+//! A report folder that cannot be written is reported once, after the
+//! terminal output, as the last line (exit code 1): the tables on the
+//! terminal are worth having even then.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use crossbeam_channel::{Sender, unbounded};
+use waiter_lab::console::Stdout;
+use waiter_lab::dine::Quiet;
+use waiter_lab::export::{self, Page, Section};
+use waiter_lab::gil::python::DEFAULT_PYTHON;
+use waiter_lab::report::{Cell, Table};
+use waiter_lab::tour::{self, Finished, Part, Progress, Size};
+
+use crate::args::{DEFAULT_NAME, DEFAULT_REPORT_DIR, TourArgs};
+use crate::commands::{print, write_trace};
+use crate::render;
+
+/// The exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells
+/// expect.
+const INTERRUPTED: u8 = 130;
+
+/// What the tour's thread tells this one.
+enum Event {
+    Starting(&'static str),
+    Finished(Box<Section>, Duration),
+    Failed(&'static str, String),
+    Done,
+    Interrupted,
+}
+
+/// Runs the tour; the exit code is 130 if Ctrl-C stopped it.
+pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let report_dir = (!args.no_report).then(|| {
+        args.report
+            .clone()
+            .unwrap_or_else(|| DEFAULT_REPORT_DIR.into())
+    });
+    // This binary serves the process pool's workers and the `cores` child
+    // (see `main`), so both kinds of process rows can run.
+    let exe = std::env::current_exe().ok();
+    let config = tour::Config {
+        size: if args.quick { Size::Quick } else { Size::Full },
+        name: DEFAULT_NAME.to_owned(),
+        processes: exe.is_some(),
+        exe,
+        python: Some(args.python.clone().unwrap_or_else(|| DEFAULT_PYTHON.into())),
+        ..tour::Config::new(Size::Full)
+    };
+    let config = tour::Config {
+        parts: if args.parts.is_empty() {
+            config.parts
+        } else {
+            tour::PARTS
+                .iter()
+                .filter(|part| args.parts.iter().any(|id| id == part.id))
+                .map(|part| part.id)
+                .collect()
+        },
+        ..config
+    };
+
+    let (events, heard) = unbounded();
+    let on_interrupt = events.clone();
+    // If a handler cannot be set (one already is), Ctrl-C simply ends the
+    // process as it would anyway; the report written so far stays.
+    let _ = ctrlc::set_handler(move || {
+        let _ = on_interrupt.send(Event::Interrupted);
+    });
+
+    print(&intro(&config, report_dir.as_ref()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let tour_stop = Arc::clone(&stop);
+    thread::Builder::new()
+        .name("tour".into())
+        .spawn(move || {
+            let printer = Printer {
+                events: events.clone(),
+                parts: config.parts.len(),
+            };
+            tour::run(&config, Arc::new(Stdout), &Quiet, &tour_stop, &printer);
+            let _ = events.send(Event::Done);
+        })
+        .context("cannot start the tour's thread")?;
+
+    let mut page = Page {
+        title: tour::TITLE.to_owned(),
+        intro: tour::INTRO.iter().map(|&line| line.to_owned()).collect(),
+        sections: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut folder = Folder::new(report_dir);
+    let mut summary = Vec::new();
+    let mut failures = Vec::new();
+    let mut running = None;
+    let mut interrupted = false;
+    for event in heard {
+        match event {
+            Event::Starting(id) => running = Some(id),
+            Event::Finished(section, elapsed) => {
+                summary.push((section.report.id.clone(), Some(elapsed), "done".to_owned()));
+                page.sections.push(*section);
+                folder.write(&page);
+                running = None;
+            }
+            Event::Failed(id, message) => {
+                summary.push((id.to_owned(), None, format!("failed: {message}")));
+                page.notes.push(format!("The {id} part failed: {message}"));
+                failures.push(format!("{id}: {message}"));
+                folder.write(&page);
+                running = None;
+            }
+            Event::Done => break,
+            Event::Interrupted => {
+                stop.store(true, Ordering::Release);
+                interrupted = true;
+                let during =
+                    running.map_or_else(String::new, |id| format!(" during the {id} part"));
+                page.notes.insert(
+                    0,
+                    format!(
+                        "Interrupted (Ctrl-C){during}: this report has the {} part{} that finished before.",
+                        page.sections.len(),
+                        if page.sections.len() == 1 { "" } else { "s" }
+                    ),
+                );
+                folder.write(&page);
+                print(&format!("\n\ninterrupted{during}: stopping\n"));
+                break;
+            }
+        }
+    }
+
+    print(&ending(&summary, started.elapsed()));
+    if let Some(path) = &args.trace {
+        let timelines: Vec<_> = page
+            .sections
+            .iter()
+            .flat_map(|section| section.report.timelines.iter().cloned())
+            .collect();
+        folder.remember(write_trace(path, &timelines));
+        if folder.error.is_none() {
+            print(&format!(
+                "trace: {} (open it in https://ui.perfetto.dev)\n",
+                path.display()
+            ));
+        }
+    }
+    if let Some(written) = &folder.written {
+        print(&format!(
+            "report: {} (open it in a browser; report.json and trace.json beside it)\n",
+            written.display()
+        ));
+    }
+    if let Some(error) = folder.error {
+        return Err(error);
+    }
+    if interrupted {
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
+    if !failures.is_empty() {
+        return Err(anyhow!(
+            "{} part{} of the tour failed: {}",
+            failures.len(),
+            if failures.len() == 1 { "" } else { "s" },
+            failures.join("; ")
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The report folder: rewritten after every part; the first error is kept
+/// for the end and no further write is tried.
+struct Folder {
+    dir: Option<PathBuf>,
+    written: Option<PathBuf>,
+    error: Option<anyhow::Error>,
+}
+
+impl Folder {
+    fn new(dir: Option<PathBuf>) -> Self {
+        Self {
+            dir,
+            written: None,
+            error: None,
+        }
+    }
+
+    fn write(&mut self, page: &Page) {
+        let Some(dir) = &self.dir else { return };
+        if self.error.is_some() {
+            return;
+        }
+        match export::write_folder(dir, page) {
+            Ok(written) => self.written = Some(written.index),
+            Err(error) => self.error = Some(error.into()),
+        }
+    }
+
+    fn remember(&mut self, result: Result<()>) {
+        if let Err(error) = result {
+            self.error.get_or_insert(error);
+        }
+    }
+}
+
+/// Prints each part as the tour goes, and tells the main thread.
+struct Printer {
+    events: Sender<Event>,
+    /// How many parts run.
+    parts: usize,
+}
+
+impl Progress for Printer {
+    fn starting(&self, number: usize, part: &Part, title: &str, explanation: &[String]) {
+        let _ = self.events.send(Event::Starting(part_id(part)));
+        let mut text = format!(
+            "\n{}\n{number}/{} · {}\n",
+            "═".repeat(render::BAR_WIDTH + 12),
+            self.parts,
+            part.heading
+        );
+        for line in part.words {
+            text.push_str(&format!("  {line}\n"));
+        }
+        text.push('\n');
+        text.push_str(&render::intro(part.id, title, explanation));
+        text.push('\n');
+        print(&text);
+    }
+
+    fn finished(&self, finished: &Finished) {
+        print(&render::results(&finished.report));
+        let section = Section {
+            heading: finished.part.heading.to_owned(),
+            words: finished.part.words.iter().map(|&w| w.to_owned()).collect(),
+            report: finished.report.clone(),
+        };
+        let _ = self
+            .events
+            .send(Event::Finished(Box::new(section), finished.elapsed));
+    }
+
+    fn failed(&self, part: &Part, error: &waiter_lab::Error) {
+        print(&format!("\nerror: the {} part failed: {error}\n", part.id));
+        let _ = self
+            .events
+            .send(Event::Failed(part_id(part), error.to_string()));
+    }
+}
+
+/// The part's id with a static lifetime (parts are constants).
+fn part_id(part: &Part) -> &'static str {
+    tour::part(part.id).map_or("?", |known| known.id)
+}
+
+/// What the tour is about to do.
+fn intro(config: &tour::Config, report_dir: Option<&PathBuf>) -> String {
+    let mut text = format!("waiter tour: {}\n", tour::TITLE);
+    for line in tour::INTRO {
+        text.push_str(&format!("  {line}\n"));
+    }
+    let size = match config.size {
+        Size::Full => "under a minute; --quick for under 15 s",
+        Size::Quick => "quick: under 15 s",
+    };
+    text.push_str(&format!(
+        "  {} parts ({size}); Ctrl-C stops it and keeps what finished",
+        config.parts.len()
+    ));
+    match report_dir {
+        Some(dir) => text.push_str(&format!(
+            ", in the report at {}.\n",
+            dir.join("index.html").display()
+        )),
+        None => text.push_str(".\n"),
+    }
+    text
+}
+
+/// The summary after the last part.
+fn ending(summary: &[(String, Option<Duration>, String)], total: Duration) -> String {
+    let mut table = Table::new("the tour", ["part", "time", "outcome"]);
+    for (id, elapsed, outcome) in summary {
+        let time = elapsed.map_or(Cell::Missing, Cell::from);
+        table.push_row(vec![
+            Cell::from(id.as_str()),
+            time,
+            Cell::from(outcome.as_str()),
+        ]);
+    }
+    format!(
+        "\n{}\n{}\ntotal: {}\n",
+        "═".repeat(render::BAR_WIDTH + 12),
+        render::render_table(&table),
+        waiter_lab::duration::format(total)
+    )
+}
