@@ -15,11 +15,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use waiter::trace;
 use waiter_lab::console::Stdout;
-use waiter_lab::dine::{self, Quiet};
+use waiter_lab::dine::{self, Live, Quiet};
 use waiter_lab::export::{self, Page};
 use waiter_lab::input::{Lines, Scripted};
 use waiter_lab::report::Timeline;
-use waiter_lab::{Input, Report, cores, duration, gil, greet, order};
+use waiter_lab::{Console, Input, Report, cores, duration, gil, greet, order};
 
 use crate::args::{
     Cli, Command, CoresArgs, DineArgs, GilArgs, GreetArgs, OrderArgs, Output, TourArgs,
@@ -108,7 +108,10 @@ fn run_cores(args: CoresArgs) -> Result<()> {
         &cores::explanation(&config),
     ));
     print("\n");
-    sinks.finish(cores::run(&config, Some(&exe), Arc::new(Stdout)))
+    let outcome = with_progress("waiter cores", |console, _| {
+        cores::run(&config, Some(&exe), console)
+    });
+    sinks.finish(outcome)
 }
 
 fn run_dine(args: DineArgs) -> Result<()> {
@@ -120,16 +123,9 @@ fn run_dine(args: DineArgs) -> Result<()> {
         &dine::explanation(&config),
     ));
     print("\n");
-    // Bars on a terminal; plain lines otherwise.
-    let outcome = match Bars::for_stdout() {
-        Some(bars) => {
-            let bars = Arc::new(bars);
-            let outcome = dine::run(&config, bars.clone(), &*bars);
-            bars.clear();
-            outcome
-        }
-        None => dine::run(&config, Arc::new(Stdout), &Quiet),
-    };
+    let outcome = with_progress("waiter dine", |console, live| {
+        dine::run(&config, console, live)
+    });
     sinks.finish(outcome)
 }
 
@@ -142,7 +138,22 @@ fn run_gil(args: GilArgs) -> Result<()> {
         &gil::explanation(&config),
     ));
     print("\n");
-    sinks.finish(gil::run(&config, Arc::new(Stdout)))
+    let outcome = with_progress("waiter gil", |console, _| gil::run(&config, console));
+    sinks.finish(outcome)
+}
+
+/// Runs an experiment with its live lines on stdout and, when stderr is a
+/// terminal, a status line (and dine's bars) there.
+fn with_progress<T>(prefix: &str, run: impl FnOnce(Arc<dyn Console>, &dyn Live) -> T) -> T {
+    match Bars::for_stderr() {
+        Some(bars) => {
+            let bars = Arc::new(bars.with_status(prefix, None));
+            let outcome = run(bars.clone(), &*bars);
+            bars.clear();
+            outcome
+        }
+        None => run(Arc::new(Stdout), &Quiet),
+    }
 }
 
 /// Where one experiment's report goes besides the terminal: `--json`,

@@ -1,14 +1,17 @@
-//! The live view of `waiter dine` on a terminal: a progress bar per
-//! strategy and what each philosopher is doing now.
+//! Progress on a terminal: a status line for long runs (the tour's parts,
+//! `gil`, `cores`) and the live view of `waiter dine` (a bar per strategy
+//! and what each philosopher is doing now).
 //!
-//! Only when stdout is a terminal (and `TERM` is not `dumb`): piped or
-//! captured output (tests, `| tee`) gets the plain lines alone, which is
-//! what [`Bars::for_stdout`] returns `None` for. The experiment's own lines
-//! are printed above the bars through [`MultiProgress::println`], so the
-//! bars never cut a line in two.
+//! Bars are drawn on stderr, and only when stderr is a terminal (and `TERM`
+//! is not `dumb`): captured output (tests, CI logs) gets none, which is what
+//! [`Bars::for_stderr`] returns `None` for. The experiment's own lines still
+//! go to stdout, written while the bars are hidden
+//! ([`MultiProgress::suspend`]), so `waiter gil | tee log` keeps every line
+//! and a bar never cuts a line in two.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use waiter_lab::Console;
@@ -38,23 +41,64 @@ pub(crate) fn states_line(snapshot: &Snapshot) -> String {
     line
 }
 
-/// Progress bars on stdout.
+/// Progress bars on stderr.
 pub(crate) struct Bars {
     multi: MultiProgress,
+    /// The current dine strategy's bar.
     bar: Mutex<Option<ProgressBar>>,
+    /// The status line at the bottom, if any.
+    status: Option<ProgressBar>,
 }
 
 impl Bars {
-    /// Bars if stdout is a terminal that can draw them, else `None`.
-    pub(crate) fn for_stdout() -> Option<Self> {
+    /// Bars if stderr is a terminal that can draw them, else `None`.
+    pub(crate) fn for_stderr() -> Option<Self> {
         let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-        if !std::io::stdout().is_terminal() || dumb {
+        if !std::io::stderr().is_terminal() || dumb {
             return None;
         }
         Some(Self {
-            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stdout()),
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
             bar: Mutex::new(None),
+            status: None,
         })
+    }
+
+    /// Adds a status line: a spinner, `prefix`, a message, the time so far;
+    /// with `steps`, a bar of that many steps.
+    pub(crate) fn with_status(mut self, prefix: &str, steps: Option<u64>) -> Self {
+        let (bar, template) = match steps {
+            Some(steps) => (
+                ProgressBar::new(steps),
+                "{spinner} {prefix} [{bar:20}] {pos}/{len} {wide_msg} {elapsed}",
+            ),
+            None => (
+                ProgressBar::new_spinner(),
+                "{spinner} {prefix} {wide_msg} {elapsed}",
+            ),
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix(prefix.to_owned());
+        let bar = self.multi.add(bar);
+        bar.enable_steady_tick(Duration::from_millis(120));
+        self.status = Some(bar);
+        self
+    }
+
+    /// The status line's message.
+    pub(crate) fn status(&self, message: &str) {
+        if let Some(bar) = &self.status {
+            bar.set_message(message.to_owned());
+        }
+    }
+
+    /// One more step of the status bar done.
+    pub(crate) fn step(&self) {
+        if let Some(bar) = &self.status {
+            bar.inc(1);
+        }
     }
 
     fn bar(&self) -> MutexGuard<'_, Option<ProgressBar>> {
@@ -66,13 +110,21 @@ impl Bars {
         if let Some(bar) = self.bar().take() {
             bar.finish_and_clear();
         }
+        if let Some(bar) = &self.status {
+            bar.finish_and_clear();
+        }
         let _ = self.multi.clear();
     }
 }
 
 impl Console for Bars {
     fn prompt(&self, text: &str) {
-        let _ = self.multi.println(text.strip_suffix('\n').unwrap_or(text));
+        // Hide the bars, write to stdout, draw them again below.
+        self.multi.suspend(|| {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        });
     }
 }
 

@@ -21,6 +21,10 @@ use comfy_table::{CellAlignment, ContentArrangement, modifiers, presets};
 use waiter_lab::report::{State, Table, Timeline};
 use waiter_lab::{Report, duration};
 
+/// Narrower than this, a terminal's width is ignored when laying out
+/// tables.
+const MIN_WIDTH: u16 = 40;
+
 /// Columns of a timeline bar.
 pub(crate) const BAR_WIDTH: usize = 60;
 
@@ -66,6 +70,11 @@ pub(crate) fn render_table(table: &Table) -> String {
         .apply_modifier(modifiers::UTF8_ROUND_CORNERS)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(table.columns.iter());
+    // A terminal that reports no width (or a silly one, as a bare pseudo
+    // terminal does) would squeeze every column to a letter: lay out freely.
+    if out.width().is_some_and(|width| width < MIN_WIDTH) {
+        out.set_content_arrangement(ContentArrangement::Disabled);
+    }
     for row in &table.rows {
         out.add_row(row.iter().map(|cell| cell.display()));
     }

@@ -22,8 +22,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use crossbeam_channel::{Sender, unbounded};
+use waiter_lab::Console;
 use waiter_lab::console::Stdout;
-use waiter_lab::dine::Quiet;
+use waiter_lab::dine::{Live, Quiet};
 use waiter_lab::export::{self, Page, Section};
 use waiter_lab::gil::python::DEFAULT_PYTHON;
 use waiter_lab::report::{Cell, Table};
@@ -31,6 +32,7 @@ use waiter_lab::tour::{self, Finished, Part, Progress, Size};
 
 use crate::args::{DEFAULT_NAME, DEFAULT_REPORT_DIR, TourArgs};
 use crate::commands::{print, write_trace};
+use crate::live::Bars;
 use crate::render;
 
 /// The exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells
@@ -87,16 +89,30 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
     });
 
     print(&intro(&config, report_dir.as_ref()));
+    let parts = config.parts.len();
+    let bars = Bars::for_stderr()
+        .map(|bars| Arc::new(bars.with_status("waiter tour", Some(parts as u64))));
     let stop = Arc::new(AtomicBool::new(false));
     let tour_stop = Arc::clone(&stop);
+    let tour_bars = bars.clone();
     thread::Builder::new()
         .name("tour".into())
         .spawn(move || {
+            let console: Arc<dyn Console> = match &tour_bars {
+                Some(bars) => bars.clone(),
+                None => Arc::new(Stdout),
+            };
+            let live: &dyn Live = match &tour_bars {
+                Some(bars) => &**bars,
+                None => &Quiet,
+            };
             let printer = Printer {
                 events: events.clone(),
-                parts: config.parts.len(),
+                parts,
+                console: Arc::clone(&console),
+                bars: tour_bars.clone(),
             };
-            tour::run(&config, Arc::new(Stdout), &Quiet, &tour_stop, &printer);
+            tour::run(&config, console, live, &tour_stop, &printer);
             let _ = events.send(Event::Done);
         })
         .context("cannot start the tour's thread")?;
@@ -143,12 +159,18 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
                     ),
                 );
                 folder.write(&page);
+                if let Some(bars) = &bars {
+                    bars.clear();
+                }
                 print(&format!("\n\ninterrupted{during}: stopping\n"));
                 break;
             }
         }
     }
 
+    if let Some(bars) = &bars {
+        bars.clear();
+    }
     print(&ending(&summary, started.elapsed()));
     if let Some(path) = &args.trace {
         let timelines: Vec<_> = page
@@ -227,6 +249,9 @@ struct Printer {
     events: Sender<Event>,
     /// How many parts run.
     parts: usize,
+    /// Where the parts' text goes (stdout, under the bars if any).
+    console: Arc<dyn Console>,
+    bars: Option<Arc<Bars>>,
 }
 
 impl Progress for Printer {
@@ -244,11 +269,17 @@ impl Progress for Printer {
         text.push('\n');
         text.push_str(&render::intro(part.id, title, explanation));
         text.push('\n');
-        print(&text);
+        self.console.prompt(&text);
+        if let Some(bars) = &self.bars {
+            bars.status(part.heading);
+        }
     }
 
     fn finished(&self, finished: &Finished) {
-        print(&render::results(&finished.report));
+        self.console.prompt(&render::results(&finished.report));
+        if let Some(bars) = &self.bars {
+            bars.step();
+        }
         let section = Section {
             heading: finished.part.heading.to_owned(),
             words: finished.part.words.iter().map(|&w| w.to_owned()).collect(),
@@ -260,7 +291,11 @@ impl Progress for Printer {
     }
 
     fn failed(&self, part: &Part, error: &waiter_lab::Error) {
-        print(&format!("\nerror: the {} part failed: {error}\n", part.id));
+        self.console
+            .prompt(&format!("\nerror: the {} part failed: {error}\n", part.id));
+        if let Some(bars) = &self.bars {
+            bars.step();
+        }
         let _ = self
             .events
             .send(Event::Failed(part_id(part), error.to_string()));
