@@ -30,7 +30,18 @@ use crate::{render, tour};
 /// Runs what the command line asked for; the exit code on success (130
 /// for a tour stopped with Ctrl-C).
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
-    let done = |result: Result<()>| result.map(|()| ExitCode::SUCCESS);
+    // An experiment that ends by itself right after Ctrl-C (the lab stopped
+    // what it waited for) still ends as interrupted.
+    let done = |result: Result<()>| {
+        result.map(|()| {
+            if waiter_lab::interrupt::requested() {
+                print("interrupted\n");
+                ExitCode::from(crate::interrupt::EXIT_CODE)
+            } else {
+                ExitCode::SUCCESS
+            }
+        })
+    };
     match cli.command {
         Some(Command::Tour(args)) => tour::run(args),
         Some(Command::Greet(args)) => done(run_greet(args)),

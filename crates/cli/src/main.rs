@@ -8,6 +8,7 @@
 mod args;
 mod child;
 mod commands;
+mod interrupt;
 mod live;
 mod render;
 mod tour;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         return code;
     }
     let cli = args::Cli::parse();
+    interrupt::install();
     if let Err((subcommand, message)) = cli.check() {
         // A usage error like clap's own: one line, the usage, exit code 2.
         let mut command = args::Cli::command();

@@ -3,11 +3,12 @@
 //!
 //! The parts run on a thread of their own (`tour`), which prints each part
 //! as it goes. This thread only collects the finished parts, rewrites the
-//! report folder after each one, and listens for Ctrl-C: on Ctrl-C it
-//! writes the report of what finished, says so, and ends the process with
-//! exit code 130 without waiting for the part that was running. Nothing
-//! already measured is lost, and nobody waits for a 10-second measurement
-//! to end after asking to stop.
+//! report folder after each one, and listens for Ctrl-C: on Ctrl-C it asks
+//! the lab to stop (a running CPython baseline is killed), gives the
+//! running part a moment to do so, writes the report of what finished,
+//! says so, and ends the process with exit code 130 without waiting for the
+//! part's measurements to end. Nothing already measured is lost, and nobody
+//! waits for a 10-second measurement after asking to stop.
 //!
 //! A report folder that cannot be written is reported once, after the
 //! terminal output, as the last line (exit code 1): the tables on the
@@ -21,7 +22,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
-use crossbeam_channel::{Sender, unbounded};
+use crossbeam_channel::{Sender, select, unbounded};
 use waiter_lab::Console;
 use waiter_lab::console::Stdout;
 use waiter_lab::dine::{Live, Quiet};
@@ -32,12 +33,9 @@ use waiter_lab::tour::{self, Finished, Part, Progress, Size};
 
 use crate::args::{DEFAULT_NAME, DEFAULT_REPORT_DIR, TourArgs};
 use crate::commands::{print, write_trace};
+use crate::interrupt;
 use crate::live::Bars;
 use crate::render;
-
-/// The exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells
-/// expect.
-const INTERRUPTED: u8 = 130;
 
 /// What the tour's thread tells this one.
 enum Event {
@@ -45,8 +43,11 @@ enum Event {
     Finished(Box<Section>, Duration),
     Failed(&'static str, String),
     Done,
-    Interrupted,
 }
+
+/// How long the running part has, after Ctrl-C, to stop its child
+/// processes (the CPython baseline) before the report is written.
+const WIND_DOWN: Duration = Duration::from_secs(2);
 
 /// Runs the tour; the exit code is 130 if Ctrl-C stopped it.
 pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
@@ -81,12 +82,7 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
     };
 
     let (events, heard) = unbounded();
-    let on_interrupt = events.clone();
-    // If a handler cannot be set (one already is), Ctrl-C simply ends the
-    // process as it would anyway; the report written so far stays.
-    let _ = ctrlc::set_handler(move || {
-        let _ = on_interrupt.send(Event::Interrupted);
-    });
+    let interrupts = interrupt::listen();
 
     print(&intro(&config, report_dir.as_ref()));
     let parts = config.parts.len();
@@ -128,7 +124,33 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
     let mut failures = Vec::new();
     let mut running = None;
     let mut interrupted = false;
-    for event in heard {
+    loop {
+        let event = select! {
+            recv(heard) -> event => match event {
+                Ok(event) => event,
+                Err(_) => break,
+            },
+            recv(interrupts) -> _ => {
+                stop.store(true, Ordering::Release);
+                interrupted = true;
+                let during = running.map_or_else(String::new, |id| format!(" during the {id} part"));
+                page.notes.insert(
+                    0,
+                    format!(
+                        "Interrupted (Ctrl-C){during}: this report has the {} part{} that finished before.",
+                        page.sections.len(),
+                        if page.sections.len() == 1 { "" } else { "s" }
+                    ),
+                );
+                folder.write(&page);
+                wind_down(&heard);
+                if let Some(bars) = &bars {
+                    bars.clear();
+                }
+                print(&format!("\n\ninterrupted{during}: stopping\n"));
+                break;
+            }
+        };
         match event {
             Event::Starting(id) => running = Some(id),
             Event::Finished(section, elapsed) => {
@@ -145,29 +167,8 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
                 running = None;
             }
             Event::Done => break,
-            Event::Interrupted => {
-                stop.store(true, Ordering::Release);
-                interrupted = true;
-                let during =
-                    running.map_or_else(String::new, |id| format!(" during the {id} part"));
-                page.notes.insert(
-                    0,
-                    format!(
-                        "Interrupted (Ctrl-C){during}: this report has the {} part{} that finished before.",
-                        page.sections.len(),
-                        if page.sections.len() == 1 { "" } else { "s" }
-                    ),
-                );
-                folder.write(&page);
-                if let Some(bars) = &bars {
-                    bars.clear();
-                }
-                print(&format!("\n\ninterrupted{during}: stopping\n"));
-                break;
-            }
         }
     }
-
     if let Some(bars) = &bars {
         bars.clear();
     }
@@ -196,7 +197,7 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
         return Err(error);
     }
     if interrupted {
-        return Ok(ExitCode::from(INTERRUPTED));
+        return Ok(ExitCode::from(interrupt::EXIT_CODE));
     }
     if !failures.is_empty() {
         return Err(anyhow!(
@@ -207,6 +208,18 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
         ));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Gives the running part a moment to stop what it started (the lab was
+/// asked to stop): until it ends or [`WIND_DOWN`] passes. What it reports
+/// now is left out: it was cut short.
+fn wind_down(heard: &crossbeam_channel::Receiver<Event>) {
+    let deadline = Instant::now() + WIND_DOWN;
+    while let Ok(event) = heard.recv_deadline(deadline) {
+        if matches!(event, Event::Finished(..) | Event::Failed(..) | Event::Done) {
+            return;
+        }
+    }
 }
 
 /// The report folder: rewritten after every part; the first error is kept

@@ -1231,3 +1231,83 @@ fn ctrl_c_stops_the_tour_and_the_report_keeps_what_finished() {
     );
     assert!(!html.contains("id=\"dine\""));
 }
+
+/// The processes whose parent is `parent`, with their command lines.
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<(u32, String)> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`: the comm may hold spaces.
+        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let ppid = after.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+        if ppid == Some(parent) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            children.push((pid, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
+        }
+    }
+    children
+}
+
+/// Whether `pid` still runs (a zombie does not).
+#[cfg(target_os = "linux")]
+fn runs(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+    })
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_during_the_gil_part_leaves_no_python_behind() {
+    if !python3_runs() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let report_arg = report.to_string_lossy().into_owned();
+    let mut child = spawn_waiter(&[
+        "tour",
+        "--quick",
+        "--parts",
+        "order,gil",
+        "--report",
+        &report_arg,
+    ]);
+    let (_, _rest) = read_until(&mut child, "CPython: running");
+    // The interpreter starts right after that line.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let python = loop {
+        let found = children_of(child.id())
+            .into_iter()
+            .find(|(_, cmdline)| cmdline.contains("gil_baseline.py"));
+        if let Some((pid, _)) = found {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "no python child appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // SAFETY: `kill` with a live child's pid and a valid signal number has
+    // no memory-safety preconditions.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let status = wait_at_most(&mut child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!runs(python), "the CPython baseline {python} still runs");
+    let reports = read_json(&report.join("report.json"));
+    assert_eq!(
+        reports.as_array().unwrap().len(),
+        1,
+        "order finished, gil did not"
+    );
+}

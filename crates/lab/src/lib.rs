@@ -50,6 +50,7 @@ pub mod export;
 pub mod gil;
 pub mod greet;
 pub mod input;
+pub mod interrupt;
 pub mod order;
 pub mod report;
 pub mod tour;

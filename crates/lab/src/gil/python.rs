@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use super::convoy::{Case, Client};
 use super::workload::Workload;
-use crate::duration;
+use crate::{duration, interrupt};
 
 /// `python/gil_baseline.py`, as built into the library.
 pub const SCRIPT: &str = include_str!("../../../../python/gil_baseline.py");
@@ -213,6 +213,11 @@ pub fn run(python: &Path, request: &Request, timeout: Duration) -> Result<Baseli
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
+            Ok(None) if interrupt::requested() => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{shown} was stopped: the run was interrupted"));
+            }
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();

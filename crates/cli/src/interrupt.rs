@@ -1,0 +1,55 @@
+//! Ctrl-C (and SIGTERM, SIGHUP): stop cleanly, keep what was measured.
+//!
+//! The handler first asks the lab to stop ([`waiter_lab::interrupt`]), so
+//! that a CPython baseline that is running is killed and its temporary
+//! files removed: a stopped run leaves no process behind. Then:
+//!
+//! - if someone [listens](listen) (the tour, which writes the report of
+//!   the parts that finished), it is told, and has [`GRACE`] to end the
+//!   process itself;
+//! - otherwise, after a moment for the lab to stop its children, the
+//!   process ends.
+//!
+//! Either way the exit code is [`EXIT_CODE`], as shells expect.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+
+/// The exit code of a run stopped by a signal: 128 + SIGINT.
+pub(crate) const EXIT_CODE: u8 = 130;
+
+/// How long a listener has to end the process after being told.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// How long the lab has to stop its child processes when nobody listens
+/// (the CPython runner looks every 10 ms).
+const SETTLE: Duration = Duration::from_millis(300);
+
+static LISTENER: Mutex<Option<Sender<()>>> = Mutex::new(None);
+
+/// Installs the handler. If one cannot be installed, a signal ends the
+/// process the usual way.
+pub(crate) fn install() {
+    let _ = ctrlc::set_handler(|| {
+        waiter_lab::interrupt::request();
+        let listener = LISTENER
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clone();
+        let wait = match listener {
+            Some(listener) if listener.try_send(()).is_ok() => GRACE,
+            _ => SETTLE,
+        };
+        std::thread::sleep(wait);
+        std::process::exit(i32::from(EXIT_CODE));
+    });
+}
+
+/// From now on, a signal is sent here first (see the module docs).
+pub(crate) fn listen() -> Receiver<()> {
+    let (sender, receiver) = bounded(1);
+    *LISTENER.lock().unwrap_or_else(|poison| poison.into_inner()) = Some(sender);
+    receiver
+}
