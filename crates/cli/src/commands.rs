@@ -127,6 +127,8 @@ fn run_cores(args: CoresArgs) -> Result<()> {
 
 fn run_dine(args: DineArgs) -> Result<()> {
     let sinks = Sinks::open(&args.output)?;
+    // Dine stops at Ctrl-C and reports what it measured: wait for it.
+    let _interrupts = crate::interrupt::listen();
     let config = args.config();
     print(&render::intro(
         dine::ID,
@@ -142,6 +144,8 @@ fn run_dine(args: DineArgs) -> Result<()> {
 
 fn run_gil(args: GilArgs) -> Result<()> {
     let sinks = Sinks::open(&args.output)?;
+    // Gil stops at Ctrl-C and reports what it measured: wait for it.
+    let _interrupts = crate::interrupt::listen();
     let config = args.config();
     print(&render::intro(
         gil::ID,

@@ -1311,3 +1311,65 @@ fn ctrl_c_during_the_gil_part_leaves_no_python_behind() {
         "order finished, gil did not"
     );
 }
+
+/// Starts `waiter ARGS --json FILE`, waits for `marker` on its stdout,
+/// sends SIGINT, and returns the partial report it wrote on its way out.
+#[cfg(unix)]
+fn interrupt_after(args: &[&str], marker: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("partial.json");
+    let json_arg = json.to_string_lossy().into_owned();
+    let mut all = args.to_vec();
+    all.extend(["--json", &json_arg]);
+    let mut child = spawn_waiter(&all);
+    let (_, rest) = read_until(&mut child, marker);
+    // SAFETY: `kill` with a live child's pid and a valid signal number has
+    // no memory-safety preconditions.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let status = wait_at_most(&mut child, Duration::from_secs(20));
+    let mut tail = String::new();
+    std::io::Read::read_to_string(&mut { rest }, &mut tail).unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}\n{tail}");
+    assert!(tail.trim_end().ends_with("interrupted"), "{tail}");
+    let report = read_json(&json);
+    assert_eq!(report["figures"]["interrupted"], json!(true));
+    assert!(
+        report["conclusions"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Interrupted (Ctrl-C)"),
+        "{}",
+        report["conclusions"]
+    );
+    report
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_dine_writes_what_was_eaten() {
+    let args = ["dine", "--compare", "--duration", "3s", "--seed", "1"];
+    // The first strategy's line: it has dined, the next one is dining.
+    let report = interrupt_after(&args, "meals");
+    let ran = outcomes(&report).len();
+    assert!(
+        (1..5).contains(&ran),
+        "{ran} strategies in the partial report"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_gil_writes_the_rows_measured_so_far() {
+    let args = ["gil", "--scale", "0.2", "--python", "/no/such/python"];
+    let report = interrupt_after(&args, "cpu / sequential");
+    let rows = gil_rows(&report);
+    let not_run = rows
+        .iter()
+        .filter(|row| row.to_string().contains("interrupted"))
+        .count();
+    assert!(not_run > 0, "some rows were cut short: {rows:?}");
+    assert!(not_run < rows.len(), "some rows were measured: {rows:?}");
+}

@@ -93,6 +93,7 @@ use serde::Serialize;
 use crate::console::Console;
 use crate::duration::{self, Range};
 use crate::error::Error;
+use crate::interrupt;
 use crate::report::{Cell, Recorder, Report, Table, Timeline};
 
 pub use live::{Live, Phase, Quiet, Snapshot};
@@ -519,13 +520,30 @@ pub fn run(config: &Config, console: Arc<dyn Console>, live: &dyn Live) -> Resul
     let seed = config.seed.unwrap_or_else(rand::random);
     let mut outcomes = Vec::with_capacity(config.strategies.len());
     for &strategy in &config.strategies {
+        if interrupt::requested() {
+            break;
+        }
         live.started(strategy, config);
         let outcome = run_strategy(config, strategy, seed, live)?;
         live.finished(&outcome);
         console.line(&outcome.line());
         outcomes.push(outcome);
     }
-    Ok(report(config, seed, outcomes))
+    let ran = outcomes.len();
+    let mut report = report(config, seed, outcomes);
+    if interrupt::requested() {
+        report.conclusions.insert(
+            0,
+            format!(
+                "Interrupted (Ctrl-C): {ran} of {} strateg{} dined, the last one for less than {} (its rates are over the time it dined).",
+                config.strategies.len(),
+                if config.strategies.len() == 1 { "y" } else { "ies" },
+                duration::format(config.duration)
+            ),
+        );
+        report.set_figure("interrupted", true);
+    }
+    Ok(report)
 }
 
 /// The outcomes stored in a report's figures, one per strategy, as JSON.

@@ -133,7 +133,9 @@ pub(crate) fn watch(shared: &Shared<'_>, live: &dyn Live) -> Option<Deadlock> {
         if shared.stop.is_stopped() {
             return None;
         }
-        if now >= deadline || shared.checker.is_broken() {
+        // Ctrl-C ends the run as its time running out would: the meals so
+        // far are counted, over the time actually dined.
+        if now >= deadline || shared.checker.is_broken() || crate::interrupt::requested() {
             shared.halt();
             return None;
         }

@@ -400,7 +400,8 @@ fn client_loop(
     let began = Instant::now();
     let mut rtts = Vec::new();
     for done in 0..case.round_trips {
-        if done >= MIN_ROUND_TRIPS && began.elapsed() >= case.budget {
+        let enough = done >= MIN_ROUND_TRIPS && began.elapsed() >= case.budget;
+        if enough || crate::interrupt::requested() {
             break;
         }
         let start = Instant::now() + PAUSE;

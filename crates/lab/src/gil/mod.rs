@@ -70,7 +70,11 @@ use waiter::gil::DEFAULT_SWITCH_INTERVAL;
 use crate::console::Console;
 use crate::duration::{self, micros};
 use crate::error::Error;
+use crate::interrupt;
 use crate::report::{Cell, Report, Table, Timeline};
+
+/// Why a row was not measured after Ctrl-C.
+const INTERRUPTED: &str = "interrupted";
 pub use claims::{Claim, Verdict};
 pub use convoy::{Case, Client, Latency};
 pub use modes::{Measured, Mode, registry};
@@ -287,7 +291,12 @@ pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> 
         let units = workload.units(&sizes);
         let mut oracle = None;
         for mode in Mode::RUST {
-            let row = match run_rust(mode, &units, config)? {
+            let outcome = if interrupt::requested() {
+                Outcome::NotRun(INTERRUPTED.into())
+            } else {
+                run_rust(mode, &units, config)?
+            };
+            let row = match outcome {
                 Outcome::NotRun(why) => Row::not_run(workload, mode, &why),
                 Outcome::Done(measured) => {
                     let expected = *oracle.get_or_insert(measured.check);
@@ -337,6 +346,9 @@ pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> 
     };
     let mut convoy_rows = Vec::new();
     for case in &cases {
+        if interrupt::requested() {
+            break;
+        }
         let run = convoy::run_case(case)?;
         if run.gil.max_holders() > 1 {
             return Err(Error::Invariant {
@@ -495,6 +507,17 @@ pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> 
     report.timelines = timelines;
     report.conclusions = conclusions(&rows, &convoy_rows, &claims, &baseline, &sizes, unit);
     report.conclusions.extend(notes);
+    if interrupt::requested() {
+        report.conclusions.insert(
+            0,
+            format!(
+                "Interrupted (Ctrl-C): the rows marked \"not run: {INTERRUPTED}\" and {} of {} convoy cases were not measured.",
+                cases.len() - convoy_rows.len(),
+                cases.len()
+            ),
+        );
+        report.set_figure("interrupted", true);
+    }
     report.set_figure("scale", config.scale);
     report.set_figure("cpus", cpus);
     report.set_figure("sizes", sizes);
