@@ -5,7 +5,8 @@
 //! every panic was either read through its handle or returned by `shutdown`.
 //!
 //! `WAITER_STRESS_TASKS` sets the number of tasks (default 100,000;
-//! try 1000000 with `--release`).
+//! `WAITER_STRESS_TASKS=1000000 cargo test --release --test stress` for a
+//! million), and the waiter's grants (default 100,000 for FIFO).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -23,6 +24,25 @@ fn tasks_per_run() -> usize {
         .unwrap_or(100_000)
 }
 
+/// No handle may wait longer than this for its task: far more than any
+/// task here takes, so only a lost wake-up reaches it.
+const FOREVER: Duration = Duration::from_secs(60);
+
+/// The live threads of this process whose name starts with `prefix`
+/// (Linux: `/proc/self/task/*/comm`; elsewhere, none can be counted).
+fn threads_named(prefix: &str) -> usize {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|name| name.starts_with(prefix))
+        })
+        .count()
+}
+
 #[derive(Default)]
 struct Tally {
     ran: AtomicUsize,
@@ -36,7 +56,12 @@ struct Tally {
 fn random_panics_cancels_timeouts_and_dropped_handles_all_accounted_for() {
     let total = tasks_per_run();
     let submitters = 3;
-    let pool = Pool::builder().workers(2).queue_bound(256).build().unwrap();
+    let pool = Pool::builder()
+        .workers(2)
+        .queue_bound(256)
+        .thread_name("stress-pool")
+        .build()
+        .unwrap();
     let tally = Arc::new(Tally::default());
     std::thread::scope(|s| {
         for seed in 0..submitters {
@@ -81,17 +106,22 @@ fn random_panics_cancels_timeouts_and_dropped_handles_all_accounted_for() {
                                     continue;
                                 }
                             }
-                            check(&tally, value, panics, task.wait());
+                            check(&tally, value, panics, waited(task));
                         }
                     }
                 }
                 for (value, panics, task) in held {
-                    check(&tally, value, panics, task.wait());
+                    check(&tally, value, panics, waited(task));
                 }
             });
         }
     });
     let lost = pool.shutdown();
+    assert_eq!(
+        threads_named("stress-pool"),
+        0,
+        "shutdown joined every worker"
+    );
     let submitted = submitters * (total / submitters);
     let ran = tally.ran.load(Ordering::Relaxed);
     let cancelled = tally.cancelled.load(Ordering::Relaxed);
@@ -99,6 +129,15 @@ fn random_panics_cancels_timeouts_and_dropped_handles_all_accounted_for() {
         ran + cancelled,
         submitted,
         "every task ran once or was cancelled"
+    );
+    // Ran = completed + panicked; panics are read through a handle or
+    // returned by shutdown.
+    let completed = tally.values_ok.load(Ordering::Relaxed);
+    let panicked = tally.panics_read.load(Ordering::Relaxed) + lost.len();
+    let dropped_ok = ran - completed - panicked;
+    assert!(
+        completed + panicked + cancelled + dropped_ok == submitted,
+        "completed {completed} + panicked {panicked} + cancelled {cancelled} + finished unread {dropped_ok} == submitted {submitted}"
     );
     // Every panic was read through its handle, or came back from shutdown
     // (dropped handles are never cancelled, so each of those panicked).
@@ -113,6 +152,12 @@ fn random_panics_cancels_timeouts_and_dropped_handles_all_accounted_for() {
     assert!(lost.iter().all(|l| l.message.ends_with("fails on purpose")));
     assert!(tally.values_ok.load(Ordering::Relaxed) > 0);
     assert!(tally.panics_read.load(Ordering::Relaxed) > 0);
+}
+
+/// The task's result, or a failed test if it never comes.
+fn waited(mut task: waiter::Task<u64>) -> Result<u64, TaskError> {
+    task.wait_timeout(FOREVER)
+        .unwrap_or_else(|| panic!("a handle waited more than {FOREVER:?}"))
 }
 
 fn check(tally: &Tally, value: u64, panics: bool, result: Result<u64, TaskError>) {
@@ -217,4 +262,71 @@ fn waiter_random_sets_never_exceed_capacity() {
         assert_eq!(waiter.waiting(), 0);
         assert!(granted.load(Ordering::Relaxed) > 0);
     }
+}
+
+/// 100,000 grants (`WAITER_STRESS_GRANTS`) of random sets under FIFO from 4
+/// threads, with holders that sometimes sleep: a shadow count proves no
+/// capacity is ever exceeded, every unit comes back, and the longest wait
+/// for a grant stays bounded (under FIFO nobody starves: a waiter is served
+/// after the requests ahead of it, whatever comes later).
+#[test]
+fn waiter_fifo_grants_never_exceed_capacity_and_nobody_starves() {
+    use waiter::{Policy, Request, Waiter};
+
+    let grants: usize = std::env::var("WAITER_STRESS_GRANTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let threads = 4u64;
+    let capacity = [1usize, 2, 1, 3, 1];
+    let waiter = Waiter::builder()
+        .capacities(capacity)
+        .policy(Policy::Fifo)
+        .build()
+        .unwrap();
+    let shadow: Vec<AtomicUsize> = capacity.iter().map(|_| AtomicUsize::new(0)).collect();
+    let longest = std::sync::Mutex::new(Duration::ZERO);
+    std::thread::scope(|s| {
+        for seed in 0..threads {
+            let (waiter, shadow, longest) = (&waiter, &shadow, &longest);
+            s.spawn(move || {
+                let mut rng = ChaCha8Rng::seed_from_u64(100 + seed);
+                let mut mine = Duration::ZERO;
+                for _ in 0..grants / threads as usize {
+                    // One to three distinct resources, one unit each.
+                    let mut picked = Vec::new();
+                    while picked.len() < rng.random_range(1..=3) {
+                        let r = rng.random_range(0..capacity.len());
+                        if !picked.contains(&r) {
+                            picked.push(r);
+                        }
+                    }
+                    let request = picked.iter().fold(Request::new(), |q, &r| q.units(r, 1));
+                    let asked = std::time::Instant::now();
+                    let grant = waiter.acquire(request).unwrap();
+                    mine = mine.max(asked.elapsed());
+                    for &r in &picked {
+                        let now = shadow[r].fetch_add(1, Ordering::SeqCst) + 1;
+                        assert!(now <= capacity[r], "resource {r}: {now} > {}", capacity[r]);
+                    }
+                    if rng.random_ratio(1, 1000) {
+                        std::thread::sleep(Duration::from_micros(200));
+                    }
+                    for &r in &picked {
+                        shadow[r].fetch_sub(1, Ordering::SeqCst);
+                    }
+                    drop(grant);
+                }
+                let mut longest = longest.lock().unwrap();
+                *longest = longest.max(mine);
+            });
+        }
+    });
+    assert_eq!(waiter.available(), capacity, "every unit came back");
+    assert_eq!(waiter.waiting(), 0);
+    let longest = *longest.lock().unwrap();
+    // Generous: a grant takes microseconds; only starvation (or a lost
+    // wake-up) comes near this.
+    assert!(longest < Duration::from_secs(5), "longest wait {longest:?}");
+    println!("longest wait for a grant: {longest:?}");
 }
