@@ -159,6 +159,75 @@ fn workers_retire_after_max_tasks() {
     assert_eq!(pool.workers(), 1);
 }
 
+/// Retirement under pressure: every call lands on a worker that takes no
+/// more after it, from several threads at once, in bursts and one by one.
+/// None may fail, and each runs in a process of its own.
+fn retiring_workers_never_fail_a_task() {
+    const THREADS: usize = 3;
+    const PER_THREAD: usize = 8;
+    let pool = ProcessPool::builder(registry())
+        .workers(2)
+        .max_tasks_per_worker(1)
+        .build()
+        .unwrap();
+    let pids: Vec<u32> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|_| {
+                scope.spawn(|| {
+                    // Half in a burst (most of them find no worker free and
+                    // wait for a replacement), half one after the other.
+                    let burst: Vec<_> = (0..PER_THREAD / 2)
+                        .map(|_| pool.submit::<_, u32>("pid", &()).unwrap())
+                        .collect();
+                    let mut pids: Vec<u32> = burst.into_iter().map(|t| t.wait().unwrap()).collect();
+                    for _ in 0..PER_THREAD / 2 {
+                        pids.push(pool.submit::<_, u32>("pid", &()).unwrap().wait().unwrap());
+                    }
+                    pids
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect()
+    });
+    let distinct: std::collections::BTreeSet<_> = pids.iter().copied().collect();
+    assert_eq!(distinct.len(), THREADS * PER_THREAD, "{pids:?}");
+    assert!(!distinct.contains(&std::process::id()));
+    // Each worker but the last one of each slot was replaced.
+    assert!(
+        pool.restarts() >= THREADS * PER_THREAD - 2,
+        "{}",
+        pool.restarts()
+    );
+    // A map whose every chunk retires its worker, with chunks queued behind.
+    let retiring = ProcessPool::builder(registry())
+        .workers(2)
+        .max_tasks_per_worker(10)
+        .build()
+        .unwrap();
+    let squares: Vec<u64> = retiring
+        .map::<_, u64>("square", 0..100u64, 10)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(squares, (0..100u64).map(|i| i * i).collect::<Vec<_>>());
+    // Calls still waiting for a replacement when the pool shuts down run.
+    let one = ProcessPool::builder(registry())
+        .workers(1)
+        .max_tasks_per_worker(1)
+        .build()
+        .unwrap();
+    let waiting: Vec<_> = (0..3)
+        .map(|_| one.submit::<_, u32>("pid", &()).unwrap())
+        .collect();
+    assert!(one.shutdown().is_empty());
+    let pids: std::collections::BTreeSet<u32> =
+        waiting.into_iter().map(|t| t.wait().unwrap()).collect();
+    assert_eq!(pids.len(), 3, "{pids:?}");
+}
+
 fn a_program_that_is_not_a_worker_is_a_clear_error() {
     let error = ProcessPool::builder(registry())
         .workers(1)
@@ -270,6 +339,10 @@ fn main() {
         (
             "workers_retire_after_max_tasks",
             workers_retire_after_max_tasks,
+        ),
+        (
+            "retiring_workers_never_fail_a_task",
+            retiring_workers_never_fail_a_task,
         ),
         (
             "a_program_that_is_not_a_worker_is_a_clear_error",

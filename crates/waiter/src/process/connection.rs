@@ -8,6 +8,10 @@
 //! not a frame, the reader fails the call the worker was running with
 //! [`TaskError::WorkerDied`], hands the calls it had not started back to the
 //! pool, and asks the pool for a replacement. Nothing waits forever.
+//!
+//! The reader acts on the pool only once its connection is in its slot
+//! ([`Connection::activate`]): a worker that ends between its hello and its
+//! installation is then replaced in the slot it really occupies.
 
 use std::collections::VecDeque;
 use std::io::{BufReader, BufWriter, Write};
@@ -51,6 +55,8 @@ pub(crate) struct Connection {
     answered: AtomicUsize,
     alive: AtomicBool,
     reader: Mutex<Option<JoinHandle<()>>>,
+    /// Lets the reader go past the hello; taken by [`Connection::activate`].
+    go: Mutex<Option<crossbeam_channel::Sender<()>>>,
 }
 
 /// How a worker's stdout ended.
@@ -60,7 +66,8 @@ enum End {
 }
 
 impl Connection {
-    /// Starts a worker process for `slot` and waits for its hello.
+    /// Starts a worker process for `slot` and waits for its hello. The
+    /// caller puts it in the slot, then calls [`activate`](Self::activate).
     pub(crate) fn start(
         shared: &Arc<Shared>,
         slot: usize,
@@ -82,6 +89,7 @@ impl Connection {
             (Some(stdin), Some(stdout)) => (stdin, stdout),
             _ => unreachable!("both pipes were requested"),
         };
+        let (go, installed) = crossbeam_channel::bounded(1);
         let connection = Arc::new(Connection {
             slot,
             pid,
@@ -93,13 +101,14 @@ impl Connection {
             answered: AtomicUsize::new(0),
             alive: AtomicBool::new(true),
             reader: Mutex::new(None),
+            go: Mutex::new(Some(go)),
         });
         let (said_hello, hello) = crossbeam_channel::bounded(1);
         let reader = {
             let (shared, connection) = (Arc::clone(shared), Arc::clone(&connection));
             std::thread::Builder::new()
                 .name(format!("waiter-process-reader-{slot}"))
-                .spawn(move || connection.read_answers(&shared, stdout, said_hello))
+                .spawn(move || connection.read_answers(&shared, stdout, said_hello, installed))
                 .map_err(|source| ProcessError::Spawn {
                     program: "reader thread".into(),
                     source,
@@ -110,6 +119,9 @@ impl Connection {
             .recv_timeout(config.hello_timeout)
             .unwrap_or_else(|_| Err(format!("no hello within {:?}", config.hello_timeout)));
         if let Err(problem) = greeting {
+            // A hello that came just too late leaves the reader waiting to
+            // be let go: it never will be.
+            lock(&connection.go).take();
             connection.kill();
             connection.join_reader();
             return Err(ProcessError::NotAWorker {
@@ -177,6 +189,14 @@ impl Connection {
         Ok(())
     }
 
+    /// Tells the reader that the connection is in its slot: from now on it
+    /// reads answers, and when the worker ends it replaces it there.
+    pub(crate) fn activate(&self) {
+        if let Some(go) = lock(&self.go).take() {
+            let _ = go.send(());
+        }
+    }
+
     /// Closes the worker's stdin: it finishes its calls and exits.
     pub(crate) fn close(&self) {
         lock(&self.stdin).take();
@@ -200,6 +220,7 @@ impl Connection {
         shared: &Arc<Shared>,
         stdout: ChildStdout,
         said_hello: crossbeam_channel::Sender<Result<(), String>>,
+        installed: crossbeam_channel::Receiver<()>,
     ) {
         let mut stdout = BufReader::new(stdout);
         let greeting = match read_frame::<Hello>(&mut stdout) {
@@ -213,6 +234,11 @@ impl Connection {
         let greeted = greeting.is_ok();
         let _ = said_hello.send(greeting);
         if !greeted {
+            return;
+        }
+        // No call is sent before the connection is in its slot, and its end
+        // must be handled there, not in the slot's previous occupant.
+        if installed.recv().is_err() {
             return;
         }
         let end = loop {
@@ -237,6 +263,7 @@ impl Connection {
                 Some(done) => {
                     self.load
                         .fetch_sub(done.call.items.len(), Ordering::Relaxed);
+                    self.answered.fetch_add(1, Ordering::Relaxed);
                     (done.deliver)(Ok(reply.results));
                 }
                 None => {
@@ -278,13 +305,11 @@ impl Connection {
             (running.deliver)(Err(TaskError::WorkerDied(why)));
         }
         // The worker runs calls in order, so the rest never started: they
-        // go to another worker (or the replacement).
-        let unstarted: Vec<InFlight> = calls.collect();
+        // go to another worker, or wait for the replacement (handed back
+        // first, so the replacement finds them).
+        shared.requeue(calls);
         let worked = self.answered.load(Ordering::Relaxed) > 0;
         shared.replace(self.slot, self.pid, worked);
-        for call in unstarted {
-            shared.redispatch(call);
-        }
     }
 }
 

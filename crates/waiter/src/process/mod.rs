@@ -17,7 +17,10 @@
 //!   was running with [`TaskError::WorkerDied`]; the calls it had not
 //!   started go to another worker, and a fresh worker takes its place.
 //!   Garbage on a worker's stdout is an error, never a panic or a hang.
-//! - `max_tasks_per_worker` retires a worker after that many tasks.
+//! - `max_tasks_per_worker` retires a worker after that many tasks. A call
+//!   submitted while no worker takes calls (each is retiring, or being
+//!   replaced) waits in the pool for the next fresh worker; it never fails
+//!   because of a retirement.
 //!
 //! [postcard]: https://docs.rs/postcard
 
@@ -33,7 +36,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -47,6 +50,7 @@ use connection::{Connection, Deliver, HELLO_TIMEOUT, InFlight};
 use protocol::{Call, ItemResult};
 
 use crate::pool::{Header, LostPanic, Outcome, PromiseCell, Task, TaskError, TaskId, ledger};
+use crate::sync::lock;
 
 struct Config {
     program: PathBuf,
@@ -60,6 +64,12 @@ struct Shared {
     config: Config,
     registry: Registry,
     slots: Vec<RwLock<Option<Arc<Connection>>>>,
+    /// Calls that no worker could take when they came (every worker was
+    /// retiring, dying or being replaced), oldest first. The next worker
+    /// put in a slot takes them. Locked before any slot and any connection;
+    /// slots are filled and emptied under it, so a call is never left here
+    /// while a worker that takes calls is in a slot.
+    pending: Mutex<VecDeque<InFlight>>,
     closing: AtomicBool,
     next_call: AtomicU64,
     next_task: AtomicU64,
@@ -84,49 +94,114 @@ impl Shared {
             .collect()
     }
 
-    /// The live worker with the fewest items in flight.
-    fn pick(&self) -> Option<Arc<Connection>> {
-        self.connections()
+    /// Offers `call` to the live workers, least loaded first; gives it back
+    /// if none takes it (each is retiring or going away).
+    fn offer(&self, mut call: InFlight) -> Option<InFlight> {
+        let mut live: Vec<_> = self
+            .connections()
             .into_iter()
             .filter(|c| c.is_alive())
-            .min_by_key(|c| c.load())
-    }
-
-    fn dispatch(&self, mut call: InFlight) -> Result<(), (ProcessError, InFlight)> {
-        // Each refusal means a worker is retiring or dying; its replacement
-        // may be on its way, so a few rounds over the slots is enough.
-        for _ in 0..4 * self.slots.len() + 4 {
-            if self.closing.load(Ordering::Acquire) {
-                return Err((ProcessError::Shutdown, call));
-            }
-            let Some(connection) = self.pick() else {
-                std::thread::sleep(Duration::from_millis(1));
-                continue;
-            };
+            .collect();
+        live.sort_by_key(|c| c.load());
+        for connection in live {
             match connection.send(call.call, call.deliver, self.config.max_tasks_per_worker) {
-                Ok(()) => return Ok(()),
+                Ok(()) => return None,
                 Err(back) => call = back,
             }
         }
-        Err((
-            ProcessError::NoWorkers("every worker is dead or retiring".to_owned()),
-            call,
-        ))
+        Some(call)
     }
 
-    /// Sends a call again whose worker died before starting it.
-    fn redispatch(&self, call: InFlight) {
-        if let Err((error, call)) = self.dispatch(call) {
+    /// Sends `call` to a worker, or leaves it for the next fresh one.
+    fn dispatch(&self, call: InFlight) -> Result<(), (ProcessError, InFlight)> {
+        if self.closing.load(Ordering::Acquire) {
+            return Err((ProcessError::Shutdown, call));
+        }
+        let Some(call) = self.offer(call) else {
+            return Ok(());
+        };
+        // Workers are put in slots under this lock: looking again under it
+        // cannot miss one that arrived in between.
+        let mut pending = lock(&self.pending);
+        if self.closing.load(Ordering::Acquire) {
+            return Err((ProcessError::Shutdown, call));
+        }
+        let Some(call) = self.offer(call) else {
+            return Ok(());
+        };
+        // A slot that still holds a worker (retiring, or ended and not yet
+        // replaced) gets a fresh one, which takes the call; an empty slot
+        // stays empty.
+        if self.connections().is_empty() {
+            return Err((
+                ProcessError::NoWorkers(
+                    "every worker ended and none could be restarted".to_owned(),
+                ),
+                call,
+            ));
+        }
+        pending.push_back(call);
+        Ok(())
+    }
+
+    /// Takes back calls whose worker ended before starting them: another
+    /// worker takes them, or they wait for the ended one's replacement
+    /// (called before [`replace`](Self::replace), even while closing, so
+    /// the replacement finds them).
+    fn requeue(&self, calls: impl IntoIterator<Item = InFlight>) {
+        let mut pending = lock(&self.pending);
+        for call in calls {
+            if let Some(call) = self.offer(call) {
+                pending.push_back(call);
+            }
+        }
+    }
+
+    /// Puts `fresh` in `slot` and hands it the waiting calls, until it
+    /// takes no more (it retires, or is already gone: its own replacement
+    /// then takes the rest).
+    fn install(&self, slot: usize, fresh: &Arc<Connection>, pending: &mut VecDeque<InFlight>) {
+        match self.slots[slot].write() {
+            Ok(mut place) => *place = Some(Arc::clone(fresh)),
+            Err(poison) => *poison.into_inner() = Some(Arc::clone(fresh)),
+        }
+        fresh.activate();
+        while let Some(call) = pending.pop_front() {
+            if let Err(back) = fresh.send(call.call, call.deliver, self.config.max_tasks_per_worker)
+            {
+                pending.push_front(back);
+                break;
+            }
+        }
+    }
+
+    /// Leaves `slot` empty; if every slot is, no worker will ever take the
+    /// waiting calls, and they fail.
+    fn abandon(&self, slot: usize, why: &str) {
+        let stranded: Vec<InFlight> = {
+            let mut pending = lock(&self.pending);
+            match self.slots[slot].write() {
+                Ok(mut place) => *place = None,
+                Err(poison) => *poison.into_inner() = None,
+            }
+            if self.connections().is_empty() {
+                pending.drain(..).collect()
+            } else {
+                Vec::new()
+            }
+        };
+        for call in stranded {
             (call.deliver)(Err(TaskError::WorkerDied(format!(
-                "its worker died before starting it, and it could not be resent: {error}"
+                "no worker is left to run it: {why}"
             ))));
         }
     }
 
-    /// Puts a fresh worker in `slot` after the old one ended; `worked`:
-    /// whether the old one answered anything.
+    /// Puts a fresh worker in `slot` after the old one ended (its reader
+    /// calls this, once); `worked`: whether the old one answered anything.
+    /// While closing, only calls that were waiting for a worker get one.
     fn replace(self: &Arc<Self>, slot: usize, old_pid: u32, worked: bool) {
-        if self.closing.load(Ordering::Acquire) {
+        if self.closing.load(Ordering::Acquire) && lock(&self.pending).is_empty() {
             return;
         }
         let barren = if worked {
@@ -139,31 +214,28 @@ impl Shared {
             log::warn!(
                 "waiter: worker {slot} (pid {old_pid}) is the {barren}th in a row to end without answering; not restarting it"
             );
-            if let Ok(mut place) = self.slots[slot].write() {
-                *place = None;
-            }
+            self.abandon(
+                slot,
+                &format!("{barren} workers in a row ended without answering"),
+            );
             return;
         }
-        let fresh = Connection::start(self, slot);
-        let mut place = match self.slots[slot].write() {
-            Ok(place) => place,
-            Err(poison) => poison.into_inner(),
-        };
-        match fresh {
-            Ok(fresh) if !self.closing.load(Ordering::Acquire) => {
-                *place = Some(fresh);
-                self.restarts.fetch_add(1, Ordering::Relaxed);
-            }
+        match Connection::start(self, slot) {
             Ok(fresh) => {
-                drop(place);
-                fresh.close();
-                fresh.join_reader();
+                // Counted before it can answer anything.
+                self.restarts.fetch_add(1, Ordering::Relaxed);
+                let mut pending = lock(&self.pending);
+                self.install(slot, &fresh, &mut pending);
+                if self.closing.load(Ordering::Acquire) {
+                    // `shutdown` finds it in the slot and waits for it.
+                    fresh.close();
+                }
             }
             Err(error) => {
                 log::warn!(
                     "waiter: worker {slot} (pid {old_pid}) ended and could not be replaced: {error}"
                 );
-                *place = None;
+                self.abandon(slot, &format!("a worker could not be started: {error}"));
             }
         }
     }
@@ -250,6 +322,7 @@ impl ProcessPoolBuilder {
             },
             registry: self.registry,
             slots: (0..workers).map(|_| RwLock::new(None)).collect(),
+            pending: Mutex::new(VecDeque::new()),
             closing: AtomicBool::new(false),
             next_call: AtomicU64::new(1),
             next_task: AtomicU64::new(1),
@@ -263,7 +336,8 @@ impl ProcessPoolBuilder {
             let connection = Connection::start(&pool.shared, slot)?;
             *pool.shared.slots[slot]
                 .write()
-                .expect("no one else has the pool yet") = Some(connection);
+                .expect("no one else has the pool yet") = Some(Arc::clone(&connection));
+            connection.activate();
         }
         Ok(pool)
     }
@@ -396,24 +470,42 @@ impl ProcessPool {
         })
     }
 
-    /// Stops taking tasks, lets every worker answer what it has, waits for
-    /// the workers to exit and joins the reader threads. Idempotent; `Drop`
-    /// does it too. Returns failures whose handles were dropped unread.
+    /// Stops taking tasks, lets every worker answer what it has (and runs
+    /// the calls that were waiting for a retired worker's replacement),
+    /// waits for the workers to exit and joins the reader threads.
+    /// Idempotent; `Drop` does it too. Returns failures whose handles were
+    /// dropped unread.
     pub fn shutdown(&self) -> Vec<LostPanic> {
         self.shared.closing.store(true, Ordering::Release);
-        let mut stopping = Vec::new();
-        for slot in &self.shared.slots {
-            let taken = match slot.write() {
-                Ok(mut place) => place.take(),
-                Err(poison) => poison.into_inner().take(),
-            };
-            if let Some(connection) = taken {
-                connection.close();
-                stopping.push(connection);
+        // A worker that ends now is replaced only for calls that wait for
+        // one, by its reader, before that reader returns; the replacement
+        // is in the slot by the time it is joined. So: until the slots stay
+        // empty.
+        loop {
+            let mut stopping = Vec::new();
+            for slot in &self.shared.slots {
+                let taken = match slot.write() {
+                    Ok(mut place) => place.take(),
+                    Err(poison) => poison.into_inner().take(),
+                };
+                if let Some(connection) = taken {
+                    connection.close();
+                    stopping.push(connection);
+                }
+            }
+            if stopping.is_empty() {
+                break;
+            }
+            for connection in stopping {
+                connection.join_reader();
             }
         }
-        for connection in stopping {
-            connection.join_reader();
+        // Nothing is left to take these (there should be none).
+        let stranded: Vec<InFlight> = lock(&self.shared.pending).drain(..).collect();
+        for call in stranded {
+            (call.deliver)(Err(TaskError::WorkerDied(
+                "the pool shut down before a worker could take it".to_owned(),
+            )));
         }
         ledger::take(self.shared.owner)
     }
