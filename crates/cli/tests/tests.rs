@@ -1373,3 +1373,48 @@ fn ctrl_c_during_gil_writes_the_rows_measured_so_far() {
     assert!(not_run > 0, "some rows were cut short: {rows:?}");
     assert!(not_run < rows.len(), "some rows were measured: {rows:?}");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_while_gil_runs_its_process_pool_leaves_no_worker_behind() {
+    let mut child = spawn_waiter(&[
+        "gil",
+        "--workload",
+        "cpu",
+        "--scale",
+        "0.5",
+        "--no-convoy",
+        "--python",
+        "/no/such/python",
+    ]);
+    // The process-pool mode comes right after this one.
+    let (_, _rest) = read_until(&mut child, "cpu / threads + simulated GIL");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let workers = loop {
+        let workers: Vec<u32> = children_of(child.id())
+            .into_iter()
+            .map(|(pid, _)| pid)
+            .collect();
+        if !workers.is_empty() {
+            break workers;
+        }
+        assert!(Instant::now() < deadline, "no worker process appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    // SAFETY: `kill` with a live child's pid and a valid signal number has
+    // no memory-safety preconditions.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let status = wait_at_most(&mut child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while workers.iter().any(|&pid| runs(pid)) {
+        assert!(
+            Instant::now() < deadline,
+            "worker processes {workers:?} outlived the run"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
