@@ -1205,12 +1205,7 @@ fn ctrl_c_stops_the_tour_and_the_report_keeps_what_finished() {
     let (seen, rest) = read_until(&mut child, "3/3 · The dining philosophers");
     assert!(seen.contains("Hello, Ana"), "{seen}");
     std::thread::sleep(Duration::from_millis(100));
-    // SAFETY: `kill` with a live child's pid and a valid signal number has
-    // no memory-safety preconditions.
-    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-    assert_eq!(sent, 0);
-    let status = wait_at_most(&mut child, Duration::from_secs(20));
-    assert_eq!(status.code(), Some(130), "{status:?}");
+    interrupt(&mut child);
     let mut tail = String::new();
     std::io::Read::read_to_string(&mut { rest }, &mut tail).unwrap();
     assert!(tail.contains("interrupted during the dine part"), "{tail}");
@@ -1254,6 +1249,37 @@ fn children_of(parent: u32) -> Vec<(u32, String)> {
     children
 }
 
+/// Sends SIGINT to `child` and waits for it: it must stop with exit code
+/// 130 within 20 s.
+#[cfg(unix)]
+fn interrupt(child: &mut std::process::Child) {
+    // SAFETY: `kill` with a live child's pid and a valid signal number has
+    // no memory-safety preconditions.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(sent, 0);
+    let status = wait_at_most(child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130), "{status:?}");
+}
+
+/// The pids of `child`'s children whose command line `keep` accepts, once
+/// there is at least one (at most 10 s).
+#[cfg(target_os = "linux")]
+fn children_appearing(child: &std::process::Child, keep: impl Fn(&str) -> bool) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found: Vec<u32> = children_of(child.id())
+            .into_iter()
+            .filter(|(_, cmdline)| keep(cmdline))
+            .map(|(pid, _)| pid)
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "no such child process appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Whether `pid` still runs (a zombie does not).
 #[cfg(target_os = "linux")]
 fn runs(pid: u32) -> bool {
@@ -1283,25 +1309,8 @@ fn ctrl_c_during_the_gil_part_leaves_no_python_behind() {
     ]);
     let (_, _rest) = read_until(&mut child, "CPython: running");
     // The interpreter starts right after that line.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let python = loop {
-        let found = children_of(child.id())
-            .into_iter()
-            .find(|(_, cmdline)| cmdline.contains("gil_baseline.py"));
-        if let Some((pid, _)) = found {
-            break pid;
-        }
-        assert!(Instant::now() < deadline, "no python child appeared");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    // SAFETY: `kill` with a live child's pid and a valid signal number has
-    // no memory-safety preconditions.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-        0
-    );
-    let status = wait_at_most(&mut child, Duration::from_secs(20));
-    assert_eq!(status.code(), Some(130), "{status:?}");
+    let python = children_appearing(&child, |cmdline| cmdline.contains("gil_baseline.py"))[0];
+    interrupt(&mut child);
     std::thread::sleep(Duration::from_millis(200));
     assert!(!runs(python), "the CPython baseline {python} still runs");
     let reports = read_json(&report.join("report.json"));
@@ -1323,16 +1332,9 @@ fn interrupt_after(args: &[&str], marker: &str) -> Value {
     all.extend(["--json", &json_arg]);
     let mut child = spawn_waiter(&all);
     let (_, rest) = read_until(&mut child, marker);
-    // SAFETY: `kill` with a live child's pid and a valid signal number has
-    // no memory-safety preconditions.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-        0
-    );
-    let status = wait_at_most(&mut child, Duration::from_secs(20));
+    interrupt(&mut child);
     let mut tail = String::new();
     std::io::Read::read_to_string(&mut { rest }, &mut tail).unwrap();
-    assert_eq!(status.code(), Some(130), "{status:?}\n{tail}");
     assert!(tail.trim_end().ends_with("interrupted"), "{tail}");
     let report = read_json(&json);
     assert_eq!(report["figures"]["interrupted"], json!(true));
@@ -1389,26 +1391,8 @@ fn ctrl_c_while_gil_runs_its_process_pool_leaves_no_worker_behind() {
     ]);
     // The process-pool mode comes right after this one.
     let (_, _rest) = read_until(&mut child, "cpu / threads + simulated GIL");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let workers = loop {
-        let workers: Vec<u32> = children_of(child.id())
-            .into_iter()
-            .map(|(pid, _)| pid)
-            .collect();
-        if !workers.is_empty() {
-            break workers;
-        }
-        assert!(Instant::now() < deadline, "no worker process appeared");
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    // SAFETY: `kill` with a live child's pid and a valid signal number has
-    // no memory-safety preconditions.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-        0
-    );
-    let status = wait_at_most(&mut child, Duration::from_secs(20));
-    assert_eq!(status.code(), Some(130), "{status:?}");
+    let workers = children_appearing(&child, |_| true);
+    interrupt(&mut child);
     let deadline = Instant::now() + Duration::from_secs(5);
     while workers.iter().any(|&pid| runs(pid)) {
         assert!(
