@@ -130,7 +130,7 @@ pub(crate) struct GreetArgs {
         long,
         value_name = "DURATION",
         default_value = DEFAULT_TYPING,
-        value_parser = parse_duration,
+        value_parser = parse_typing,
         allow_hyphen_values = true,
         requires = "name"
     )]
@@ -247,11 +247,12 @@ impl CoresArgs {
 }
 
 fn parse_thread_list(text: &str) -> Result<ThreadList, String> {
+    not_an_option(text)?;
     cores::parse_threads(text).map(ThreadList)
 }
 
 fn parse_work(text: &str) -> Result<Duration, String> {
-    let value = duration::parse(text).map_err(|e| e.to_string())?;
+    let value = parse_duration(text)?;
     if value.is_zero() {
         return Err("must be more than 0: the threads need some work".into());
     }
@@ -262,7 +263,7 @@ fn parse_work(text: &str) -> Result<Duration, String> {
 }
 
 fn parse_sample(text: &str) -> Result<Duration, String> {
-    let value = duration::parse(text).map_err(|e| e.to_string())?;
+    let value = parse_duration(text)?;
     if value < cores::MIN_SAMPLE || value > cores::MAX_SAMPLE {
         return Err("must be from 100us to 1s".into());
     }
@@ -547,7 +548,7 @@ fn parse_philosophers(text: &str) -> Result<usize, String> {
         )
     };
     let n = whole_number(text, dine::MAX_PHILOSOPHERS as u64).map_err(|e| {
-        if e == "must be at least 1" {
+        if e == "must be at least 1" || e.starts_with("must be a positive") {
             at_least()
         } else {
             e
@@ -567,7 +568,7 @@ fn parse_forks(text: &str) -> Result<usize, String> {
         )
     };
     let k = whole_number(text, dine::MAX_FORKS as u64).map_err(|e| {
-        if e == "must be at least 1" {
+        if e == "must be at least 1" || e.starts_with("must be a positive") {
             at_least()
         } else {
             e
@@ -581,7 +582,7 @@ fn parse_forks(text: &str) -> Result<usize, String> {
 
 /// A duration of at most [`dine::MAX_DURATION`].
 fn bounded_duration(text: &str) -> Result<Duration, String> {
-    let value = duration::parse(text).map_err(|e| e.to_string())?;
+    let value = parse_duration(text)?;
     if value > dine::MAX_DURATION {
         return Err("must be at most 1h".into());
     }
@@ -609,6 +610,7 @@ fn parse_reach(text: &str) -> Result<Duration, String> {
 }
 
 fn parse_range(text: &str) -> Result<Range, String> {
+    not_an_option(text)?;
     let range = duration::parse_range(text).map_err(|e| e.to_string())?;
     if range.max() > dine::MAX_DURATION {
         return Err("must be at most 1h".into());
@@ -616,8 +618,35 @@ fn parse_range(text: &str) -> Result<Range, String> {
     Ok(range)
 }
 
-fn parse_duration(text: &str) -> Result<Duration, duration::ParseError> {
-    duration::parse(text)
+/// The longest scripted typing time: longer is a wait, not a demonstration.
+const MAX_TYPING: Duration = Duration::from_secs(3_600);
+
+fn parse_typing(text: &str) -> Result<Duration, String> {
+    let value = parse_duration(text)?;
+    if value > MAX_TYPING {
+        return Err("must be at most 1h".into());
+    }
+    Ok(value)
+}
+
+/// A duration; an option in its place (`--slice --compare`) is a missing
+/// value, not a negative duration.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    not_an_option(text)?;
+    duration::parse(text).map_err(|e| e.to_string())
+}
+
+/// Options whose values may start with `-` (`-5ms`, to be told it is
+/// negative) also take the next option as their value: say so.
+fn not_an_option(text: &str) -> Result<(), String> {
+    let trimmed = text.trim();
+    let rest = trimmed.strip_prefix('-').unwrap_or_default();
+    if rest.starts_with(|c: char| c == '-' || c.is_ascii_alphabetic()) {
+        return Err(format!(
+            "'{trimmed}' looks like an option: the value is missing"
+        ));
+    }
+    Ok(())
 }
 
 /// A whole number in `1..=max`, with messages that say what is wrong.
@@ -670,12 +699,24 @@ fn parse_workers(text: &str) -> Result<usize, String> {
     to_usize(whole_number(text, order::MAX_WORKERS as u64)?)
 }
 
+/// The most steps: with up to [`order::MAX_TASKS`] tasks, the expected
+/// total (steps × k(k+1)/2) still fits in a `u64`.
+const MAX_STEPS: u64 = 1_000_000_000;
+const _: () = assert!(
+    (order::MAX_TASKS as u64 * (order::MAX_TASKS as u64 + 1) / 2)
+        .checked_mul(MAX_STEPS)
+        .is_some()
+);
+
 fn parse_steps(text: &str) -> Result<u64, String> {
-    whole_number(text, u64::MAX)
+    whole_number(text, MAX_STEPS)
 }
 
 fn parse_seed(text: &str) -> Result<u64, String> {
     let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err("a number is required".into());
+    }
     if trimmed.starts_with('-') {
         return Err("must be a whole number, 0 or more".into());
     }

@@ -67,6 +67,9 @@ fn assert_usage_error(args: &[&str], message: &str) {
     assert!(stdout_of(&assert).is_empty(), "{args:?}: nothing ran");
 }
 
+#[path = "cases/bad_input.rs"]
+mod bad_input;
+
 // ---------------------------------------------------------------- greet
 
 #[test]
