@@ -41,9 +41,15 @@ pub enum ParseError {
     /// A minus sign: time does not run backwards.
     #[error("'{0}' is negative: a duration is zero or more, e.g. 0s, 1.5s")]
     Negative(String),
-    /// The number is missing or malformed.
+    /// The number is missing.
     #[error("'{0}' does not start with a number: write e.g. 1.5s or 300ms")]
     BadNumber(String),
+    /// The number is there but malformed (`1.5.2s`).
+    #[error("'{0}' is not a number and a unit: write e.g. 1.5s or 300ms")]
+    Malformed(String),
+    /// A range (`1ms..5ms`) where one duration is wanted.
+    #[error("'{0}' is a range: this takes one duration, e.g. 5ms")]
+    Range(String),
     /// A number without a unit (is `1.5` seconds or milliseconds?).
     #[error("'{0}' has no unit: write e.g. {0}s or {0}ms")]
     MissingUnit(String),
@@ -76,6 +82,9 @@ pub fn parse(text: &str) -> Result<Duration, ParseError> {
     if trimmed.starts_with('-') {
         return Err(ParseError::Negative(trimmed.to_owned()));
     }
+    if trimmed.contains("..") {
+        return Err(ParseError::Range(trimmed.to_owned()));
+    }
     let number_end = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(trimmed.len());
@@ -84,8 +93,11 @@ pub fn parse(text: &str) -> Result<Duration, ParseError> {
 
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) {
+    if whole.is_empty() && fraction.is_empty() {
         return Err(ParseError::BadNumber(trimmed.to_owned()));
+    }
+    if !all_digits(whole) || !all_digits(fraction) {
+        return Err(ParseError::Malformed(trimmed.to_owned()));
     }
     if unit.is_empty() {
         return Err(ParseError::MissingUnit(trimmed.to_owned()));
@@ -289,7 +301,8 @@ mod tests {
         assert_eq!(parse("x"), Err(ParseError::BadNumber("x".into())));
         assert_eq!(parse("s"), Err(ParseError::BadNumber("s".into())));
         assert_eq!(parse("."), Err(ParseError::BadNumber(".".into())));
-        assert_eq!(parse("1.2.3s"), Err(ParseError::BadNumber("1.2.3s".into())));
+        assert_eq!(parse("1.2.3s"), Err(ParseError::Malformed("1.2.3s".into())));
+        assert_eq!(parse("1ms..5ms"), Err(ParseError::Range("1ms..5ms".into())));
         assert_eq!(parse("1.5"), Err(ParseError::MissingUnit("1.5".into())));
         assert!(matches!(
             parse("3 parsecs"),
