@@ -6,12 +6,15 @@
 //! Run with:
 //! `RUSTFLAGS="--cfg loom" cargo test -p waiter --lib --release loom_`
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
-use super::{Policy, Request, Waiter};
+use super::{Grant, Policy, Request, Waiter};
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
@@ -22,14 +25,20 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
 /// Holds `request` from `waiter` while checking the shadow counts.
 fn hold(waiter: &Waiter, request: Request, shadow: &[AtomicUsize], capacity: &[usize]) {
     let grant = waiter.acquire(request.clone()).unwrap();
-    for &(resource, units) in request.parts() {
+    use_units(grant, shadow, capacity);
+}
+
+/// Counts `grant`'s units in the shadow while it is held, checking the
+/// capacities, then gives it back.
+fn use_units(grant: Grant<'_>, shadow: &[AtomicUsize], capacity: &[usize]) {
+    for &(resource, units) in grant.request().parts() {
         let before = shadow[resource].fetch_add(units, Ordering::SeqCst);
         assert!(
             before + units <= capacity[resource],
             "resource {resource} over capacity"
         );
     }
-    for &(resource, units) in request.parts() {
+    for &(resource, units) in grant.request().parts() {
         shadow[resource].fetch_sub(units, Ordering::SeqCst);
     }
     drop(grant);
@@ -87,5 +96,96 @@ fn loom_a_pile_of_two_never_hands_out_three() {
                 Request::from([1]),
             ],
         );
+    });
+}
+
+/// Takes `request` without waiting, if the policy lets it, while checking
+/// the shadow counts; returns whether it got it.
+fn try_hold(waiter: &Waiter, request: Request, shadow: &[AtomicUsize], capacity: &[usize]) -> bool {
+    let Some(grant) = waiter.try_acquire(request).unwrap() else {
+        return false;
+    };
+    use_units(grant, shadow, capacity);
+    true
+}
+
+/// Three requesters of one unit each from a pile of two: never more than
+/// two units out, and under FIFO the third is granted when one comes back.
+/// Caught: `give_back` ignoring waiters (deadlock); `take_one` overdrawing (over capacity).
+#[test]
+fn loom_a_pile_of_two_serves_three_singles() {
+    model(|| {
+        let one = Request::new().units(0, 1);
+        run(Policy::Fifo, vec![2], vec![one.clone(), one.clone(), one]);
+    });
+}
+
+/// A newcomer's `try_acquire` of two forks briefly holds fork 0 while a
+/// blocking `acquire` of fork 0 joins the line; fork 1 is held, so the
+/// newcomer puts fork 0 back, and must then let the line move: nobody else
+/// will give fork 0 back. Then the holder releases and tries again.
+/// Caught: `attempt` ignoring `wake_line` (the waiting thread sleeps for ever).
+#[test]
+fn loom_try_acquire_hands_back_to_a_waiter() {
+    model(|| {
+        let capacity = vec![1, 1];
+        let waiter = Arc::new(Waiter::new(capacity.clone()).unwrap());
+        let shadow: Arc<Vec<AtomicUsize>> =
+            Arc::new(capacity.iter().map(|_| AtomicUsize::new(0)).collect());
+        let capacity = Arc::new(capacity);
+        let held = waiter.acquire([1]).unwrap();
+        let blocking = {
+            let (waiter, shadow, capacity) = (waiter.clone(), shadow.clone(), capacity.clone());
+            thread::spawn(move || hold(&waiter, Request::from([0]), &shadow, &capacity))
+        };
+        let both = try_hold(&waiter, Request::from([0, 1]), &shadow, &capacity);
+        assert!(!both, "granted a fork that is held");
+        drop(held);
+        try_hold(&waiter, Request::from([0]), &shadow, &capacity);
+        blocking.join().unwrap();
+        assert_eq!(waiter.available(), *capacity);
+        assert_eq!(waiter.waiting(), 0);
+    });
+}
+
+/// A request that leaves the line (an `acquire_async` future polled once,
+/// then dropped) races the release that would grant it, with a blocking
+/// request behind it that it holds back under FIFO. Either it is granted
+/// (and its drop gives the units back), or it leaves and the line moves on:
+/// the units are never lost and the request behind is always granted.
+/// `acquire_timeout` leaves through the same `Line::leave`; it is not
+/// modelled itself because its wake-up is an `unpark`, and loom's `unpark`
+/// also wakes a thread blocked on a mutex, which then fails the model
+/// although `std` would only keep the token (tokio-rs/loom#249).
+/// Caught: a dropped future keeping its grant (units lost); `leave` not running the line.
+#[test]
+fn loom_leaving_races_the_release_that_grants_it() {
+    model(|| {
+        let capacity = vec![1, 1];
+        let waiter = Arc::new(Waiter::new(capacity.clone()).unwrap());
+        let shadow: Arc<Vec<AtomicUsize>> =
+            Arc::new(capacity.iter().map(|_| AtomicUsize::new(0)).collect());
+        let capacity = Arc::new(capacity);
+        let held = waiter.acquire([0]).unwrap();
+        let leaving = {
+            let (waiter, shadow, capacity) = (waiter.clone(), shadow.clone(), capacity.clone());
+            thread::spawn(move || {
+                let mut acquire = waiter.acquire_async([0, 1]);
+                let mut cx = Context::from_waker(Waker::noop());
+                if let Poll::Ready(grant) = Pin::new(&mut acquire).poll(&mut cx) {
+                    use_units(grant.unwrap(), &shadow, &capacity);
+                }
+                drop(acquire);
+            })
+        };
+        let behind = {
+            let (waiter, shadow, capacity) = (waiter.clone(), shadow.clone(), capacity.clone());
+            thread::spawn(move || hold(&waiter, Request::from([1]), &shadow, &capacity))
+        };
+        drop(held);
+        leaving.join().unwrap();
+        behind.join().unwrap();
+        assert_eq!(waiter.available(), *capacity, "units lost");
+        assert_eq!(waiter.waiting(), 0);
     });
 }

@@ -17,13 +17,13 @@ use super::notify::{CompletionSet, Notify};
 use super::task::ScopedTask;
 use super::{Pool, PoolBuilder};
 
-fn model(f: impl Fn() + Sync + Send + 'static) {
+pub(super) fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(3);
     builder.check(f);
 }
 
-fn task_of<F: FnOnce() -> T + Send + 'static, T: Send + 'static>(
+pub(super) fn task_of<F: FnOnce() -> T + Send + 'static, T: Send + 'static>(
     owner: u64,
     f: F,
 ) -> (ScopedTask<'static, T>, Arc<dyn Job>) {

@@ -54,6 +54,10 @@ mod wait;
 mod worker;
 
 #[cfg(all(test, loom))]
+mod loom_future;
+#[cfg(all(test, loom))]
+mod loom_queue;
+#[cfg(all(test, loom))]
 mod loom_task;
 #[cfg(all(test, not(loom)))]
 mod test;
