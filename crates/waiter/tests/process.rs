@@ -15,6 +15,7 @@ fn registry() -> Registry {
     Registry::new()
         .register("square", |x: u64| x * x)
         .register("pid", |(): ()| std::process::id())
+        .register("square_pid", |x: u64| (x * x, std::process::id()))
         .register("sleep_ms", |ms: u64| {
             std::thread::sleep(Duration::from_millis(ms));
             ms
@@ -145,6 +146,30 @@ fn an_aborting_worker_is_worker_died_and_is_replaced() {
     }
 }
 
+/// Tasks that crash the worker, one after the other, each on a fresh
+/// worker that answered nothing before: each fails alone, and the pool is
+/// not given up on as a program that cannot work.
+fn crashing_tasks_in_a_row_never_stop_the_pool() {
+    let pool = pool(1);
+    for _ in 0..5 {
+        let error = pool
+            .submit::<_, u8>("abort", &())
+            .expect("the pool takes the task")
+            .wait()
+            .unwrap_err();
+        assert!(error.to_string().contains("SIGABRT"), "{error}");
+    }
+    assert_eq!(
+        pool.submit::<_, u64>("square", &12u64)
+            .unwrap()
+            .wait()
+            .unwrap(),
+        144
+    );
+    assert_eq!(pool.restarts(), 5);
+    assert_eq!(pool.worker_pids().len(), 1);
+}
+
 fn workers_retire_after_max_tasks() {
     let pool = ProcessPool::builder(registry())
         .workers(1)
@@ -229,6 +254,8 @@ fn retiring_workers_never_fail_a_task() {
 }
 
 fn a_program_that_is_not_a_worker_is_a_clear_error() {
+    #[cfg(unix)]
+    let children_before = children();
     let error = ProcessPool::builder(registry())
         .workers(1)
         .program("/bin/echo")
@@ -243,6 +270,9 @@ fn a_program_that_is_not_a_worker_is_a_clear_error() {
         .build()
         .unwrap_err();
     assert!(matches!(missing, ProcessError::Spawn { .. }), "{missing}");
+    // The program that did not answer was reaped, not left a zombie.
+    #[cfg(unix)]
+    assert_eq!(children(), children_before);
 }
 
 fn garbage_after_hello_fails_the_task_not_the_parent() {
@@ -313,6 +343,261 @@ fn pool_with_lost_panic() -> ProcessPool {
     pool
 }
 
+/// Tasks for [`workers_killed_at_random_during_10000_tasks`]:
+/// `WAITER_STRESS_KILLS_TASKS`, default 10,000.
+#[cfg(unix)]
+fn kill_stress_tasks() -> u64 {
+    std::env::var("WAITER_STRESS_KILLS_TASKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+/// The processes whose parent is this one, zombies included (Linux:
+/// `/proc/*/stat`; `None` where that cannot be read).
+#[cfg(unix)]
+fn children() -> Option<std::collections::BTreeSet<u32>> {
+    let me = std::process::id();
+    let entries = std::fs::read_dir("/proc").ok()?;
+    let mut children = std::collections::BTreeSet::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; `comm` may hold spaces and ')'.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let parent = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|ppid| ppid.parse::<u32>().ok());
+        if parent == Some(me) {
+            children.insert(pid);
+        }
+    }
+    Some(children)
+}
+
+/// The pid in a `WorkerDied` message: "worker 1 (pid 4242) was killed…".
+#[cfg(unix)]
+fn pid_in(message: &str) -> Option<u32> {
+    let (_, rest) = message.split_once("(pid ")?;
+    rest.split(')').next()?.parse().ok()
+}
+
+/// Kill -9 at random, under load: two threads submit 10,000 small tasks
+/// (`WAITER_STRESS_KILLS_TASKS`) a window at a time while a third kills
+/// workers, one at a time or every live one at once, spread over the run.
+/// Each task ends, well within a minute, with its own right answer or with
+/// `WorkerDied` naming a worker that was killed, and a kill fails at most
+/// the one call its worker was running. Then every killed worker has been
+/// replaced, the pool still works, and shutdown leaves no process behind.
+#[cfg(unix)]
+fn workers_killed_at_random_during_10000_tasks() {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    const WORKERS: usize = 2;
+    const SUBMITTERS: u64 = 2;
+    /// Tasks each submitter has in flight before it waits for them.
+    const WINDOW: usize = 64;
+    /// Kill rounds, one at a random point of each thirtieth of the tasks.
+    const ROUNDS: u64 = 30;
+    const MAX_KILLS: usize = 50;
+    /// No task may take longer than this to end: only a hang reaches it.
+    const CEILING: Duration = Duration::from_secs(60);
+
+    let tasks = kill_stress_tasks();
+    let me = std::process::id();
+    let children_before = children();
+    let started = Instant::now();
+    let pool = pool(WORKERS);
+    let finished = AtomicU64::new(0);
+    let done = AtomicBool::new(false);
+    // Workers that answered a task: only those are killed. One killed
+    // before it answered anything, with no call to run, would count
+    // towards the limit after which the pool stops restarting a program
+    // that cannot work, as if it had died on its own.
+    let proven = Mutex::new(BTreeSet::new());
+    let (outcomes, killed) = std::thread::scope(|scope| {
+        let killer = scope.spawn(|| {
+            let mut rng = ChaCha8Rng::seed_from_u64(0x6b11);
+            let mut killed: Vec<u32> = Vec::new();
+            'rounds: for round in 0..ROUNDS {
+                // At a random point of the round's share of the tasks,
+                // whatever the speed of the machine.
+                let share = tasks / ROUNDS;
+                let due = share * round + rng.random_range(0..share.max(1));
+                while finished.load(Ordering::Relaxed) < due {
+                    if done.load(Ordering::Acquire) {
+                        break 'rounds;
+                    }
+                    std::thread::sleep(Duration::from_micros(50));
+                }
+                // One live worker, or (a round in three) every live one.
+                let all = rng.random_range(0..3) == 0;
+                loop {
+                    if finished.load(Ordering::Relaxed) == tasks {
+                        break 'rounds;
+                    }
+                    let live: Vec<u32> = {
+                        let proven = proven.lock().unwrap();
+                        pool.worker_pids()
+                            .into_iter()
+                            .filter(|pid| proven.contains(pid) && !killed.contains(pid))
+                            .collect()
+                    };
+                    if !live.is_empty() {
+                        let victims = if all {
+                            live
+                        } else {
+                            vec![live[rng.random_range(0..live.len())]]
+                        };
+                        for victim in victims {
+                            if killed.len() == MAX_KILLS {
+                                break 'rounds;
+                            }
+                            // A pid the pool reports live and that was not
+                            // killed yet is an unreaped child: no other
+                            // process can have it.
+                            // SAFETY: plain FFI call.
+                            assert_eq!(unsafe { libc::kill(victim as i32, libc::SIGKILL) }, 0);
+                            killed.push(victim);
+                        }
+                        break;
+                    }
+                    if done.load(Ordering::Acquire) {
+                        break 'rounds;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            killed
+        });
+        let submitters: Vec<_> = (0..SUBMITTERS)
+            .map(|first| {
+                let (pool, finished, proven) = (&pool, &finished, &proven);
+                scope.spawn(move || {
+                    let inputs: Vec<u64> = (first..tasks).step_by(SUBMITTERS as usize).collect();
+                    let (mut ok, mut died) = (0usize, Vec::new());
+                    for window in inputs.chunks(WINDOW) {
+                        let handles: Vec<_> = window
+                            .iter()
+                            .map(|&x| {
+                                let task = pool.submit::<_, (u64, u32)>("square_pid", &x);
+                                (x, task.expect("the pool takes every task"))
+                            })
+                            .collect();
+                        for (x, mut task) in handles {
+                            match task.wait_timeout(CEILING) {
+                                None => panic!("task {x} did not end within {CEILING:?}"),
+                                Some(Ok((square, pid))) => {
+                                    assert_eq!(square, x * x, "task {x}");
+                                    assert_ne!(pid, me, "task {x} ran in the parent");
+                                    proven.lock().unwrap().insert(pid);
+                                    ok += 1;
+                                }
+                                Some(Err(error)) if error.is_worker_died() => {
+                                    died.push(error.to_string());
+                                }
+                                Some(Err(error)) => panic!("task {x}: {error}"),
+                            }
+                            finished.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    (ok, died)
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> = submitters.into_iter().map(|s| s.join()).collect();
+        // Also when a submitter failed: the killer must not wait for ever.
+        done.store(true, Ordering::Release);
+        let killed = killer.join();
+        let outcomes: Vec<_> = outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|p| panic::resume_unwind(p)))
+            .collect();
+        (outcomes, killed.unwrap_or_else(|p| panic::resume_unwind(p)))
+    });
+    let ok: usize = outcomes.iter().map(|(ok, _)| ok).sum();
+    let died: Vec<&String> = outcomes.iter().flat_map(|(_, died)| died).collect();
+    assert_eq!(
+        (ok + died.len()) as u64,
+        tasks,
+        "every task is counted once"
+    );
+    // (A few hundred tasks may all be done before the first kill.)
+    if tasks >= 1_000 {
+        assert!(!died.is_empty(), "no kill hit a running task ({killed:?})");
+    }
+    assert!(ok as u64 >= tasks * 9 / 10, "{ok} of {tasks} succeeded");
+    // Each failure names a killed worker, and no killed worker twice: only
+    // the call it was running failed, the others went elsewhere.
+    let mut blamed = BTreeSet::new();
+    for message in &died {
+        assert!(message.contains("SIGKILL"), "{message}");
+        let pid = pid_in(message).unwrap_or_else(|| panic!("no pid in {message:?}"));
+        assert!(killed.contains(&pid), "{pid} was not killed: {message}");
+        assert!(blamed.insert(pid), "two calls failed with {pid}");
+    }
+    // Every killed worker is replaced (in the background: wait for it).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pool.restarts() < killed.len() || pool.worker_pids().len() < WORKERS {
+        assert!(
+            Instant::now() < deadline,
+            "{} kills, {} restarts, live workers {:?}",
+            killed.len(),
+            pool.restarts(),
+            pool.worker_pids()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(pool.workers(), WORKERS);
+    let live = pool.worker_pids();
+    assert!(live.iter().all(|pid| !killed.contains(pid)), "{live:?}");
+    let after: Vec<u64> = (0..20u64)
+        .map(|x| pool.submit::<_, u64>("square", &x).unwrap())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.wait().expect("the pool works after the kills"))
+        .collect();
+    assert_eq!(after, (0..20u64).map(|x| x * x).collect::<Vec<_>>());
+    let restarts = pool.restarts();
+    assert!(pool.shutdown().is_empty());
+    assert!(pool.worker_pids().is_empty());
+    drop(pool);
+    // No worker outlives the pool, not even as a zombie.
+    if let Some(before) = children_before {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let left: Vec<u32> = children()
+                .unwrap_or_default()
+                .difference(&before)
+                .copied()
+                .collect();
+            if left.is_empty() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "processes left after shutdown: {left:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    println!(
+        "    {tasks} tasks: {ok} ok, {} WorkerDied; {} kills, {restarts} restarts, {:.2?}",
+        died.len(),
+        killed.len(),
+        started.elapsed()
+    );
+}
+
 fn main() {
     serve_if_worker(&registry());
     let checks: &[(&str, fn())] = &[
@@ -337,6 +622,10 @@ fn main() {
             an_aborting_worker_is_worker_died_and_is_replaced,
         ),
         (
+            "crashing_tasks_in_a_row_never_stop_the_pool",
+            crashing_tasks_in_a_row_never_stop_the_pool,
+        ),
+        (
             "workers_retire_after_max_tasks",
             workers_retire_after_max_tasks,
         ),
@@ -356,6 +645,11 @@ fn main() {
         (
             "shutdown_waits_and_then_refuses",
             shutdown_waits_and_then_refuses,
+        ),
+        #[cfg(unix)]
+        (
+            "workers_killed_at_random_during_10000_tasks",
+            workers_killed_at_random_during_10000_tasks,
         ),
     ];
     let filter: Vec<String> = std::env::args()

@@ -123,6 +123,8 @@ impl Connection {
             // be let go: it never will be.
             lock(&connection.go).take();
             connection.kill();
+            // Reaped, or it would stay a zombie as long as this process.
+            let _ = lock(&connection.child).wait();
             connection.join_reader();
             return Err(ProcessError::NotAWorker {
                 program: config.program.display().to_string(),
@@ -289,7 +291,9 @@ impl Connection {
         let in_flight: Vec<InFlight> = lock(&self.in_flight).drain(..).collect();
         self.load.store(0, Ordering::Relaxed);
         let mut calls = in_flight.into_iter();
-        if let Some(running) = calls.next() {
+        let running = calls.next();
+        let failed_a_call = running.is_some();
+        if let Some(running) = running {
             let why = match &end {
                 End::Garbage(what) => format!(
                     "worker {} (pid {}) wrote something that is not an answer ({what}) and was stopped",
@@ -308,7 +312,10 @@ impl Connection {
         // go to another worker, or wait for the replacement (handed back
         // first, so the replacement finds them).
         shared.requeue(calls);
-        let worked = self.answered.load(Ordering::Relaxed) > 0;
+        // One that ended running a call is no sign of a broken program (a
+        // task that crashes it, a kill): replacing it cost that call, so
+        // such restarts are bounded by the calls.
+        let worked = self.answered.load(Ordering::Relaxed) > 0 || failed_a_call;
         shared.replace(self.slot, self.pid, worked);
     }
 }

@@ -76,8 +76,9 @@ struct Shared {
     /// The pool's page in the ledger of unread failures.
     owner: u64,
     restarts: AtomicUsize,
-    /// Per slot: workers in a row that ended without answering anything.
-    /// A program that keeps failing that way is not restarted for ever.
+    /// Per slot: workers in a row that ended without answering anything,
+    /// and not while running a call. A program that keeps failing that way
+    /// is not restarted for ever.
     barren: Vec<AtomicUsize>,
 }
 
@@ -198,7 +199,8 @@ impl Shared {
     }
 
     /// Puts a fresh worker in `slot` after the old one ended (its reader
-    /// calls this, once); `worked`: whether the old one answered anything.
+    /// calls this, once); `worked`: whether the old one answered anything
+    /// or ended running a call (which failed).
     /// While closing, only calls that were waiting for a worker get one.
     fn replace(self: &Arc<Self>, slot: usize, old_pid: u32, worked: bool) {
         if self.closing.load(Ordering::Acquire) && lock(&self.pending).is_empty() {
