@@ -45,7 +45,7 @@
 //! # How it works
 //!
 //! Each resource is one atomic word holding its free units and the number
-//! of requests waiting on it ([`state`]). A request nobody stands in the way
+//! of requests waiting on it (`state.rs`). A request nobody stands in the way
 //! of takes its units with one compare-and-swap per resource, and a grant
 //! gives them back with one `fetch_add` each: no lock, about the cost of
 //! locking the resources as mutexes. A request that must wait takes the

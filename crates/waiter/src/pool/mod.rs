@@ -19,14 +19,14 @@
 //!
 //! # How it is built
 //!
-//! - [`job`]: a task is one allocation: the closure, an atomic state word
+//! - `job.rs`: a task is one allocation: the closure, an atomic state word
 //!   (pending → running → done, or pending → cancelled) and a result slot.
-//! - [`queue`]: one FIFO shared by all workers, optionally bounded.
-//! - [`worker`]: each worker pops and runs until told to stop; a panicking
+//! - `queue.rs`: one FIFO shared by all workers, optionally bounded.
+//! - `worker.rs`: each worker pops and runs until told to stop; a panicking
 //!   task is caught and becomes that task's error.
-//! - [`gate`]: shutdown closes the door to new work and waits for
+//! - `gate.rs`: shutdown closes the door to new work and waits for
 //!   submissions already half-way through.
-//! - [`ledger`]: panics whose handle was dropped unread, kept for
+//! - `ledger.rs`: panics whose handle was dropped unread, kept for
 //!   [`Pool::shutdown`].
 //!
 //! # Waiting inside a worker (nested use)
