@@ -174,54 +174,115 @@ fn with_progress<T>(prefix: &str, run: impl FnOnce(Arc<dyn Console>, &dyn Live) 
 /// Where one experiment's report goes besides the terminal: `--json`,
 /// `--report`, `--trace`.
 struct Sinks {
-    json: Option<JsonFile>,
-    report: Option<PathBuf>,
-    trace: Option<PathBuf>,
+    json: Option<OutputFile>,
+    report: Option<OutputFolder>,
+    trace: Option<OutputFile>,
 }
 
 impl Sinks {
-    /// Opens the `--json` file at once, so that a path that cannot be
-    /// written fails before a long run; the report folder and the trace are
-    /// written after the terminal output, and their errors come after it.
+    /// Opens every output before the experiment runs, so that a path that
+    /// cannot be written is a usage error at once (exit code 2), not a
+    /// failure after a long run.
     fn open(output: &Output) -> Result<Self> {
-        Ok(Self {
-            json: output.json.as_deref().map(JsonFile::open).transpose()?,
-            report: output.report.clone(),
-            trace: output.trace.clone(),
-        })
+        let json = output
+            .json
+            .as_deref()
+            .map(|path| OutputFile::open(path, "report"))
+            .transpose();
+        let trace = output
+            .trace
+            .as_deref()
+            .map(|path| OutputFile::open(path, "trace"))
+            .transpose();
+        let report = output.report.as_deref().map(OutputFolder::open).transpose();
+        // Whatever opened is given back if another one failed.
+        match (json, report, trace) {
+            (Ok(json), Ok(report), Ok(trace)) => Ok(Self {
+                json,
+                report,
+                trace,
+            }),
+            (json, report, trace) => {
+                let mut first = None;
+                for error in [
+                    json.as_ref().err(),
+                    report.as_ref().err(),
+                    trace.as_ref().err(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    first.get_or_insert_with(|| format!("{error:#}"));
+                }
+                Self {
+                    json: json.ok().flatten(),
+                    report: report.ok().flatten(),
+                    trace: trace.ok().flatten(),
+                }
+                .discard();
+                Err(UsageError(first.unwrap_or_default()).into())
+            }
+        }
     }
 
-    /// Renders a finished experiment and writes its files; drops the JSON
-    /// file if the experiment failed.
+    /// Leaves no file or folder behind that we made.
+    fn discard(self) {
+        if let Some(json) = self.json {
+            json.discard();
+        }
+        if let Some(trace) = self.trace {
+            trace.discard();
+        }
+        if let Some(report) = self.report {
+            report.discard();
+        }
+    }
+
+    /// Renders a finished experiment and writes its files; leaves nothing
+    /// behind if the experiment failed.
     fn finish(self, outcome: Result<Report, waiter_lab::Error>) -> Result<()> {
         let report = match outcome {
             Ok(report) => report,
             Err(error) => {
-                if let Some(json) = self.json {
-                    json.discard();
-                }
+                self.discard();
                 return Err(error.into());
             }
         };
         print(&render::results(&report));
         if let Some(json) = self.json {
-            json.write(&report)?;
+            let mut text =
+                serde_json::to_vec_pretty(&report).context("cannot encode the report")?;
+            text.push(b'\n');
+            json.write(&text)?;
         }
-        let timelines = report.timelines.clone();
-        if let Some(dir) = &self.report {
-            let written = export::write_folder(dir, &Page::single(report))?;
-            print(&format!("\nreport: {}\n", written.index.display()));
-        }
-        if let Some(path) = &self.trace {
-            write_trace(path, &timelines)?;
+        if let Some(file) = self.trace {
+            let path = file.path.clone();
+            file.write(trace::chrome_json(&report.timelines).as_bytes())?;
             print(&format!(
                 "trace: {} (open it in https://ui.perfetto.dev)\n",
                 path.display()
             ));
         }
+        if let Some(folder) = self.report {
+            let written = export::write_folder(&folder.path, &Page::single(report))?;
+            print(&format!("report: {}\n", written.index.display()));
+        }
         Ok(())
     }
 }
+
+/// A bad command line found after parsing (an output path that cannot be
+/// written): printed as one `error:` line, exit code 2, like clap's own.
+#[derive(Debug)]
+pub(crate) struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// Writes timelines as a Chrome trace to `path`.
 pub(crate) fn write_trace(path: &Path, timelines: &[Timeline]) -> Result<()> {
@@ -236,37 +297,39 @@ pub(crate) fn print(text: &str) {
     let _ = out.flush();
 }
 
-/// The `--json` file, opened *before* the experiment runs so that a path
-/// that cannot be written fails at once, not after a long run.
-pub(crate) struct JsonFile {
+/// An output file (`--json`, `--trace`), opened *before* the experiment
+/// runs so that a path that cannot be written fails at once, not after a
+/// long run.
+struct OutputFile {
     path: PathBuf,
     file: File,
+    /// "report" or "trace", for messages.
+    what: &'static str,
     /// Whether we created the file (and so may remove it on failure).
     created: bool,
 }
 
-impl JsonFile {
-    fn open(path: &Path) -> Result<Self> {
+impl OutputFile {
+    fn open(path: &Path, what: &'static str) -> Result<Self> {
         let existed = path.exists();
         let file = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(false)
             .open(path)
-            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            .with_context(|| format!("cannot write the {what} to {}", path.display()))?;
         Ok(Self {
             path: path.to_owned(),
             file,
+            what,
             created: !existed,
         })
     }
 
-    fn write(mut self, report: &Report) -> Result<()> {
-        let context = || format!("cannot write the report to {}", self.path.display());
-        let mut text = serde_json::to_vec_pretty(report).with_context(context)?;
-        text.push(b'\n');
+    fn write(mut self, bytes: &[u8]) -> Result<()> {
+        let context = || format!("cannot write the {} to {}", self.what, self.path.display());
         self.file.set_len(0).with_context(context)?;
-        self.file.write_all(&text).with_context(context)?;
+        self.file.write_all(bytes).with_context(context)?;
         self.file.flush().with_context(context)?;
         Ok(())
     }
@@ -276,6 +339,46 @@ impl JsonFile {
         if self.created {
             drop(self.file);
             let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The `--report` folder, made (and tried) before the experiment runs.
+struct OutputFolder {
+    path: PathBuf,
+    /// Whether we made it (and so may remove it, if still empty, on
+    /// failure).
+    created: bool,
+}
+
+impl OutputFolder {
+    fn open(path: &Path) -> Result<Self> {
+        let context = || format!("cannot write the report to {}", path.display());
+        if path.exists() && !path.is_dir() {
+            return Err(anyhow::anyhow!("it is a file, not a folder")).with_context(context);
+        }
+        let created = !path.exists();
+        fs::create_dir_all(path).with_context(context)?;
+        // A folder we may not write to fails here, not after the run.
+        let probe = path.join(format!(".waiter-probe-{}", std::process::id()));
+        let tried = File::create(&probe).with_context(context);
+        let _ = fs::remove_file(&probe);
+        if let Err(error) = tried {
+            if created {
+                let _ = fs::remove_dir(path);
+            }
+            return Err(error);
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            created,
+        })
+    }
+
+    /// Removes the folder if we made it and nothing was written in it.
+    fn discard(self) {
+        if self.created {
+            let _ = fs::remove_dir(&self.path);
         }
     }
 }

@@ -3,7 +3,9 @@
 //! It parses arguments ([`args`]), runs one experiment of `waiter-lab`
 //! ([`commands`]) and renders its report ([`render`]). Nothing is measured
 //! here. Exit codes: 0 on success, 1 for a runtime error (printed as one
-//! `error: …` line on stderr), 2 for a usage error (clap's message).
+//! `error: …` line on stderr), 2 for a usage error (clap's message, or an
+//! output path that cannot be written, found before anything runs), 130
+//! when stopped by Ctrl-C.
 
 mod args;
 mod child;
@@ -43,7 +45,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             let _ = writeln!(std::io::stderr(), "error: {}", one_line(&error));
-            ExitCode::FAILURE
+            // A bad output path found before anything ran is a usage error.
+            if error.is::<commands::UsageError>() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

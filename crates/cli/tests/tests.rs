@@ -258,7 +258,7 @@ fn an_unwritable_json_path_fails_at_once_in_one_line() {
         .args(["greet", "--name", "Ana", "--typing", "5s", "--json"])
         .arg(&missing)
         .assert()
-        .code(1);
+        .code(2);
     let err = stderr_of(&assert);
     assert!(
         err.starts_with(&format!(
@@ -276,7 +276,7 @@ fn an_unwritable_json_path_fails_at_once_in_one_line() {
         .args(["order", "--json"])
         .arg(dir.path())
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::starts_with(
             "error: cannot write the report to",
         ));

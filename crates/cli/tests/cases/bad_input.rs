@@ -5,8 +5,9 @@
 //! nothing run. Every command has a timeout, so a value that starts a long
 //! run fails its case instead of stalling the suite.
 //!
-//! Then the other side: boundary values that must still be accepted, and
-//! paths that cannot be written, which are runtime errors (exit code 1).
+//! Then the other side: boundary values that must still be accepted; and
+//! output paths that cannot be written, which an experiment finds before it
+//! runs (usage errors too, exit code 2).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -29,13 +30,12 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 ///
 /// Paths appear here only missing or empty, which clap refuses (exit code
 /// 2). A path that cannot be written (under a regular file, in a missing
-/// folder, a folder where a file goes) is a runtime error instead, exit
-/// code 1 in one `error: …` line: only writing it tells, the same path may
-/// work a moment later, and checking it while parsing would mean creating
-/// files before the command runs. `--json` is opened before the run, so it
-/// fails before any output; `--report` and `--trace` are written after the
-/// run, so they fail after it (see
-/// `paths_that_cannot_be_written_are_runtime_errors`).
+/// folder, a folder where a file goes) is only known by trying it: an
+/// experiment opens `--json`, `--trace` and `--report` before it runs, and
+/// refuses with exit code 2 and one `error: …` line (see
+/// `paths_that_cannot_be_written_are_refused_before_the_run`). The tour is
+/// the exception: its report folder is written after every part, and a
+/// folder that cannot be written is an error after the output (exit 1).
 const CASES: &[(&[&str], &str)] = &[
     // ------------------------------------------------------------ waiter
     (&["--nope"], "unexpected argument '--nope' found"),
@@ -889,7 +889,7 @@ fn boundary_values_are_accepted() {
 }
 
 #[test]
-fn paths_that_cannot_be_written_are_runtime_errors() {
+fn paths_that_cannot_be_written_are_refused_before_the_run() {
     let _alone = super::CORES.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");
@@ -928,20 +928,20 @@ fn paths_that_cannot_be_written_are_runtime_errors() {
     ];
     let mut failures = Vec::new();
     for experiment in experiments {
-        for (option, says, before_the_run) in [
-            ("--json", "cannot write the report to", true),
-            ("--report", "cannot write the report to", false),
-            ("--trace", "cannot write the trace to", false),
+        for (option, says) in [
+            ("--json", "cannot write the report to"),
+            ("--report", "cannot write the report to"),
+            ("--trace", "cannot write the trace to"),
         ] {
             let args = [experiment, &[option, under_file]].concat();
             let output = run(&args, dir.path(), RUN_TIMEOUT);
             let err = String::from_utf8_lossy(&output.stderr);
             let ran = !output.stdout.is_empty();
             let expected = format!("error: {says} {under_file}: ");
-            if output.status.code() != Some(1)
+            if output.status.code() != Some(2)
                 || err.lines().count() != 1
                 || !err.starts_with(&expected)
-                || ran == before_the_run
+                || ran
             {
                 failures.push(format!(
                     "{args:?}: {:?}, ran: {ran}, stderr: {err:?}",
