@@ -208,14 +208,7 @@ fn main() {
             .iter()
             .map(|r| serde_json::json!({"bench": r.bench, "executor": r.executor, "value": r.value, "unit": r.unit, "ratio_to_python": if r.executor == "waiter" { ratio(r) } else { None }}))
             .collect();
-        if let Err(e) = std::fs::write(
-            &path,
-            serde_json::to_string_pretty(&out).expect("rows serialise"),
-        ) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            std::process::exit(1);
-        }
-        println!("wrote {}", path.display());
+        support::write_rows("process", &path, &out);
     }
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
 }

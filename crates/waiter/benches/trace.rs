@@ -124,12 +124,7 @@ fn main() {
                 })
             })
             .collect();
-        let text = serde_json::to_string_pretty(&rows).expect("rows serialise");
-        if let Err(error) = std::fs::write(&path, text) {
-            eprintln!("error: cannot write {}: {error}", path.display());
-            std::process::exit(1);
-        }
-        println!("wrote {}", path.display());
+        support::write_rows("trace", &path, &rows);
     }
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
 }
