@@ -268,8 +268,8 @@ struct Printer {
 }
 
 impl Progress for Printer {
-    fn starting(&self, number: usize, part: &Part, title: &str, explanation: &[String]) {
-        let _ = self.events.send(Event::Starting(part_id(part)));
+    fn starting(&self, number: usize, part: &'static Part, title: &str, explanation: &[String]) {
+        let _ = self.events.send(Event::Starting(part.id));
         let mut text = format!(
             "\n{}\n{number}/{} · {}\n",
             "═".repeat(render::BAR_WIDTH + 12),
@@ -303,21 +303,14 @@ impl Progress for Printer {
             .send(Event::Finished(Box::new(section), finished.elapsed));
     }
 
-    fn failed(&self, part: &Part, error: &waiter_lab::Error) {
+    fn failed(&self, part: &'static Part, error: &waiter_lab::Error) {
         self.console
             .prompt(&format!("\nerror: the {} part failed: {error}\n", part.id));
         if let Some(bars) = &self.bars {
             bars.step();
         }
-        let _ = self
-            .events
-            .send(Event::Failed(part_id(part), error.to_string()));
+        let _ = self.events.send(Event::Failed(part.id, error.to_string()));
     }
-}
-
-/// The part's id with a static lifetime (parts are constants).
-fn part_id(part: &Part) -> &'static str {
-    tour::part(part.id).map_or("?", |known| known.id)
 }
 
 /// What the tour is about to do.

@@ -253,13 +253,20 @@ pub struct Outcome {
 /// does nothing by default; `()` hears nothing.
 pub trait Progress {
     /// A part starts; `explanation` is its experiment's own.
-    fn starting(&self, _number: usize, _part: &Part, _title: &str, _explanation: &[String]) {}
+    fn starting(
+        &self,
+        _number: usize,
+        _part: &'static Part,
+        _title: &str,
+        _explanation: &[String],
+    ) {
+    }
 
     /// A part finished.
     fn finished(&self, _finished: &Finished) {}
 
     /// A part failed.
-    fn failed(&self, _part: &Part, _error: &Error) {}
+    fn failed(&self, _part: &'static Part, _error: &Error) {}
 }
 
 impl Progress for () {}
@@ -312,7 +319,7 @@ pub fn run(
 }
 
 fn run_part(
-    part: &Part,
+    part: &'static Part,
     config: &Config,
     settings: &PartConfigs,
     console: &Arc<dyn Console>,
@@ -379,7 +386,7 @@ mod tests {
     struct Heard(Mutex<Vec<String>>);
 
     impl Progress for Heard {
-        fn starting(&self, number: usize, part: &Part, _: &str, explanation: &[String]) {
+        fn starting(&self, number: usize, part: &'static Part, _: &str, explanation: &[String]) {
             assert!(!explanation.is_empty());
             self.0
                 .lock()
@@ -392,7 +399,7 @@ mod tests {
                 .unwrap()
                 .push(format!("done {}", finished.report.id));
         }
-        fn failed(&self, part: &Part, error: &Error) {
+        fn failed(&self, part: &'static Part, error: &Error) {
             self.0
                 .lock()
                 .unwrap()
