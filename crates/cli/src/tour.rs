@@ -60,25 +60,24 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
     // This binary serves the process pool's workers and the `cores` child
     // (see `main`), so both kinds of process rows can run.
     let exe = std::env::current_exe().ok();
+    let size = if args.quick { Size::Quick } else { Size::Full };
+    let every = tour::Config::new(size);
     let config = tour::Config {
-        size: if args.quick { Size::Quick } else { Size::Full },
+        parts: if args.parts.is_empty() {
+            every.parts
+        } else {
+            // In the note's order, whatever the order given.
+            tour::PARTS
+                .iter()
+                .map(|part| part.id)
+                .filter(|id| args.parts.iter().any(|given| given == id))
+                .collect()
+        },
         name: DEFAULT_NAME.to_owned(),
         processes: exe.is_some(),
         exe,
         python: Some(args.python.clone().unwrap_or_else(|| DEFAULT_PYTHON.into())),
-        ..tour::Config::new(Size::Full)
-    };
-    let config = tour::Config {
-        parts: if args.parts.is_empty() {
-            config.parts
-        } else {
-            tour::PARTS
-                .iter()
-                .filter(|part| args.parts.iter().any(|id| id == part.id))
-                .map(|part| part.id)
-                .collect()
-        },
-        ..config
+        size,
     };
 
     let (events, heard) = unbounded();
