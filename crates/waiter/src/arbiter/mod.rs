@@ -56,6 +56,20 @@
 //! policy allows and waking those callers; a woken caller sees its
 //! `granted` flag without taking the lock again.
 //!
+//! ## With more running threads than cores
+//!
+//! Walking the line hands units to a waiter that may still be asleep: they
+//! are its own until it wakes and drops them. When every core is busy, that
+//! wake-up can wait a scheduler time slice, and the requests behind it wait
+//! too: a lock convoy, the price of handing over instead of letting the
+//! first thread that happens to run take the units (both policies hand
+//! over). Measured on 2 cores, 2 threads on random pairs of 8 resources:
+//! 5.7 M grants/s idle, 1.5 M/s beside two CPU-bound processes (FIFO;
+//! Greedy 5.1 and 1.0 M/s), while two ordered mutexes stay at ~30 M/s.
+//! The 100,000-grant FIFO stress test takes about 1 s idle and 90 s beside
+//! two CPU hogs, with its longest wait still under 5 s. For throughput,
+//! keep the threads that contend for a waiter to about the cores.
+//!
 //! ## Memory ordering
 //!
 //! The free units and the waiter count of a resource share one word, and
