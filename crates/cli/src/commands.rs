@@ -214,40 +214,15 @@ impl Sinks {
                 {
                     first.get_or_insert_with(|| format!("{error:#}"));
                 }
-                Self {
-                    json: json.ok().flatten(),
-                    report: report.ok().flatten(),
-                    trace: trace.ok().flatten(),
-                }
-                .discard();
                 Err(UsageError(first.unwrap_or_default()).into())
             }
         }
     }
 
-    /// Leaves no file or folder behind that we made.
-    fn discard(self) {
-        if let Some(json) = self.json {
-            json.discard();
-        }
-        if let Some(trace) = self.trace {
-            trace.discard();
-        }
-        if let Some(report) = self.report {
-            report.discard();
-        }
-    }
-
-    /// Renders a finished experiment and writes its files; leaves nothing
-    /// behind if the experiment failed.
+    /// Renders a finished experiment and writes its files (nothing if it
+    /// failed).
     fn finish(self, outcome: Result<Report, waiter_lab::Error>) -> Result<()> {
-        let report = match outcome {
-            Ok(report) => report,
-            Err(error) => {
-                self.discard();
-                return Err(error.into());
-            }
-        };
+        let report = outcome?;
         print(&render::results(&report));
         if let Some(json) = self.json {
             let mut text =
@@ -255,12 +230,11 @@ impl Sinks {
             text.push(b'\n');
             json.write(&text)?;
         }
-        if let Some(file) = self.trace {
-            let path = file.path.clone();
+        if let Some(file) = &self.trace {
             file.write(trace::chrome_json(&report.timelines).as_bytes())?;
             print(&format!(
                 "trace: {} (open it in https://ui.perfetto.dev)\n",
-                path.display()
+                file.path.display()
             ));
         }
         if let Some(folder) = self.report {
@@ -284,9 +258,9 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Writes timelines as a Chrome trace to `path`.
+/// Writes timelines as a Chrome trace to `path`, whole or not at all.
 pub(crate) fn write_trace(path: &Path, timelines: &[Timeline]) -> Result<()> {
-    fs::write(path, trace::chrome_json(timelines))
+    export::replace(path, trace::chrome_json(timelines).as_bytes())
         .with_context(|| format!("cannot write the trace to {}", path.display()))
 }
 
@@ -297,58 +271,47 @@ pub(crate) fn print(text: &str) {
     let _ = out.flush();
 }
 
-/// An output file (`--json`, `--trace`), opened *before* the experiment
+/// An output file (`--json`, `--trace`), tried *before* the experiment
 /// runs so that a path that cannot be written fails at once, not after a
-/// long run.
+/// long run. Nothing is created until the end: a run that fails or is
+/// stopped leaves no empty file, and the file is replaced whole
+/// ([`export::replace`]), never left half-written.
 struct OutputFile {
     path: PathBuf,
-    file: File,
     /// "report" or "trace", for messages.
     what: &'static str,
-    /// Whether we created the file (and so may remove it on failure).
-    created: bool,
 }
 
 impl OutputFile {
     fn open(path: &Path, what: &'static str) -> Result<Self> {
-        let existed = path.exists();
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .with_context(|| format!("cannot write the {what} to {}", path.display()))?;
+        let context = || format!("cannot write the {what} to {}", path.display());
+        if path.exists() {
+            // Opened for writing, not truncated: only a try.
+            OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(context)?;
+        } else {
+            File::create(path).with_context(context)?;
+            let _ = fs::remove_file(path);
+        }
         Ok(Self {
             path: path.to_owned(),
-            file,
             what,
-            created: !existed,
         })
     }
 
-    fn write(mut self, bytes: &[u8]) -> Result<()> {
-        let context = || format!("cannot write the {} to {}", self.what, self.path.display());
-        self.file.set_len(0).with_context(context)?;
-        self.file.write_all(bytes).with_context(context)?;
-        self.file.flush().with_context(context)?;
-        Ok(())
-    }
-
-    /// Leaves no empty file behind; a file that existed is left untouched.
-    fn discard(self) {
-        if self.created {
-            drop(self.file);
-            let _ = fs::remove_file(&self.path);
-        }
+    fn write(&self, bytes: &[u8]) -> Result<()> {
+        export::replace(&self.path, bytes)
+            .with_context(|| format!("cannot write the {} to {}", self.what, self.path.display()))
     }
 }
 
-/// The `--report` folder, made (and tried) before the experiment runs.
+/// The `--report` folder, tried before the experiment runs (made, written
+/// to and removed again if it did not exist): it is made for real only
+/// when the report is written.
 struct OutputFolder {
     path: PathBuf,
-    /// Whether we made it (and so may remove it, if still empty, on
-    /// failure).
-    created: bool,
 }
 
 impl OutputFolder {
@@ -357,28 +320,24 @@ impl OutputFolder {
         if path.exists() && !path.is_dir() {
             return Err(anyhow::anyhow!("it is a file, not a folder")).with_context(context);
         }
-        let created = !path.exists();
-        fs::create_dir_all(path).with_context(context)?;
-        // A folder we may not write to fails here, not after the run.
-        let probe = path.join(format!(".waiter-probe-{}", std::process::id()));
-        let tried = File::create(&probe).with_context(context);
-        let _ = fs::remove_file(&probe);
-        if let Err(error) = tried {
-            if created {
-                let _ = fs::remove_dir(path);
-            }
-            return Err(error);
+        // The outermost folder we make, to remove after the try.
+        let made = path
+            .ancestors()
+            .take_while(|folder| !folder.as_os_str().is_empty() && !folder.exists())
+            .last()
+            .map(Path::to_path_buf);
+        let tried = (|| {
+            fs::create_dir_all(path)?;
+            let probe = path.join(format!(".waiter-probe-{}", std::process::id()));
+            File::create(&probe)?;
+            fs::remove_file(&probe)
+        })();
+        if let Some(made) = made {
+            let _ = fs::remove_dir_all(made);
         }
+        tried.with_context(context)?;
         Ok(Self {
             path: path.to_owned(),
-            created,
         })
-    }
-
-    /// Removes the folder if we made it and nothing was written in it.
-    fn discard(self) {
-        if self.created {
-            let _ = fs::remove_dir(&self.path);
-        }
     }
 }

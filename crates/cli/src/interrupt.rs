@@ -10,9 +10,11 @@
 //! - otherwise, after a moment for the lab to stop its children, the
 //!   process ends.
 //!
-//! Either way the exit code is [`EXIT_CODE`], as shells expect.
+//! A second signal ends the process at once. Either way the exit code is
+//! [`EXIT_CODE`], as shells expect.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
@@ -29,10 +31,17 @@ const SETTLE: Duration = Duration::from_millis(300);
 
 static LISTENER: Mutex<Option<Sender<()>>> = Mutex::new(None);
 
+/// Whether a signal came already.
+static SIGNALLED: AtomicBool = AtomicBool::new(false);
+
 /// Installs the handler. If one cannot be installed, a signal ends the
 /// process the usual way.
 pub(crate) fn install() {
     let _ = ctrlc::set_handler(|| {
+        if SIGNALLED.swap(true, Ordering::SeqCst) {
+            // The second one: no more waiting.
+            std::process::exit(i32::from(EXIT_CODE));
+        }
         waiter_lab::interrupt::request();
         let listener = LISTENER
             .lock()
@@ -42,8 +51,17 @@ pub(crate) fn install() {
             Some(listener) if listener.try_send(()).is_ok() => GRACE,
             _ => SETTLE,
         };
-        std::thread::sleep(wait);
-        std::process::exit(i32::from(EXIT_CODE));
+        // Waited for on a thread of its own, so that the handler is free to
+        // hear a second signal meanwhile.
+        let ended = std::thread::Builder::new()
+            .name("stopping".into())
+            .spawn(move || {
+                std::thread::sleep(wait);
+                std::process::exit(i32::from(EXIT_CODE));
+            });
+        if ended.is_err() {
+            std::process::exit(i32::from(EXIT_CODE));
+        }
     });
 }
 

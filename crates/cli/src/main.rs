@@ -43,6 +43,12 @@ fn main() -> ExitCode {
     }
     match commands::run(cli) {
         Ok(code) => code,
+        // A child process that died of the same Ctrl-C (a terminal sends it
+        // to the whole process group) is the interruption, not an error.
+        Err(_) if waiter_lab::interrupt::requested() => {
+            let _ = writeln!(std::io::stdout(), "interrupted");
+            ExitCode::from(interrupt::EXIT_CODE)
+        }
         Err(error) => {
             let _ = writeln!(std::io::stderr(), "error: {}", one_line(&error));
             // A bad output path found before anything ran is a usage error.

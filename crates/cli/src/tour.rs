@@ -5,10 +5,12 @@
 //! as it goes. This thread only collects the finished parts, rewrites the
 //! report folder after each one, and listens for Ctrl-C: on Ctrl-C it asks
 //! the lab to stop (a running CPython baseline is killed), gives the
-//! running part a moment to do so, writes the report of what finished,
-//! says so, and ends the process with exit code 130 without waiting for the
-//! part's measurements to end. Nothing already measured is lost, and nobody
-//! waits for a 10-second measurement after asking to stop.
+//! running part a moment to do so (a part that ends whole meanwhile is
+//! kept), writes the report of what finished, says so, and ends the process
+//! with exit code 130 without waiting any longer. Nothing already measured
+//! is lost, and nobody waits for a 10-second measurement after asking to
+//! stop. A report folder is never rewritten with no part in it (that would
+//! replace the last run's).
 //!
 //! A report folder that cannot be written is reported once, after the
 //! terminal output, as the last line (exit code 1): the tables on the
@@ -127,22 +129,30 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
         let event = select! {
             recv(heard) -> event => match event {
                 Ok(event) => event,
-                Err(_) => break,
+                Err(_) => {
+                    // The tour's thread ended without saying so: it panicked.
+                    failures.push("the tour stopped unexpectedly".to_owned());
+                    break;
+                }
             },
             recv(interrupts) -> _ => {
                 stop.store(true, Ordering::Release);
                 interrupted = true;
                 let during = running.map_or_else(String::new, |id| format!(" during the {id} part"));
+                // A part that does not watch for Ctrl-C may still end whole.
+                if let Some((section, elapsed)) = wind_down(&heard) {
+                    summary.push((section.report.id.clone(), Some(elapsed), "done".to_owned()));
+                    page.sections.push(*section);
+                }
                 page.notes.insert(
                     0,
                     format!(
-                        "Interrupted (Ctrl-C){during}: this report has the {} part{} that finished before.",
+                        "Interrupted (Ctrl-C){during}: this report has the {} part{} that finished.",
                         page.sections.len(),
                         if page.sections.len() == 1 { "" } else { "s" }
                     ),
                 );
                 folder.write(&page);
-                wind_down(&heard);
                 if let Some(bars) = &bars {
                     bars.clear();
                 }
@@ -178,13 +188,14 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
             .iter()
             .flat_map(|section| section.report.timelines.iter().cloned())
             .collect();
-        folder.remember(write_trace(path, &timelines));
-        if folder.error.is_none() {
+        let written = write_trace(path, &timelines);
+        if written.is_ok() {
             print(&format!(
                 "trace: {} (open it in https://ui.perfetto.dev)\n",
                 path.display()
             ));
         }
+        folder.remember(written);
     }
     if let Some(written) = &folder.written {
         print(&format!(
@@ -192,11 +203,14 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
             written.display()
         ));
     }
+    if interrupted {
+        if let Some(error) = folder.error {
+            eprintln!("error: {error:#}");
+        }
+        return Ok(ExitCode::from(interrupt::EXIT_CODE));
+    }
     if let Some(error) = folder.error {
         return Err(error);
-    }
-    if interrupted {
-        return Ok(ExitCode::from(interrupt::EXIT_CODE));
     }
     if !failures.is_empty() {
         return Err(anyhow!(
@@ -210,15 +224,22 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
 }
 
 /// Gives the running part a moment to stop what it started (the lab was
-/// asked to stop): until it ends or [`WIND_DOWN`] passes. What it reports
-/// now is left out: it was cut short.
-fn wind_down(heard: &crossbeam_channel::Receiver<Event>) {
+/// asked to stop): until it ends or [`WIND_DOWN`] passes. A part that ended
+/// whole all the same (one that does not watch for Ctrl-C) is returned to
+/// be kept; one cut short (its report says `interrupted`) is left out.
+fn wind_down(heard: &crossbeam_channel::Receiver<Event>) -> Option<(Box<Section>, Duration)> {
     let deadline = Instant::now() + WIND_DOWN;
     while let Ok(event) = heard.recv_deadline(deadline) {
-        if matches!(event, Event::Finished(..) | Event::Failed(..) | Event::Done) {
-            return;
+        match event {
+            Event::Finished(section, elapsed) => {
+                let cut_short = section.report.figures.contains_key("interrupted");
+                return (!cut_short).then_some((section, elapsed));
+            }
+            Event::Failed(..) | Event::Done => return None,
+            Event::Starting(_) => {}
         }
     }
+    None
 }
 
 /// The report folder: rewritten after every part; the first error is kept
@@ -238,9 +259,11 @@ impl Folder {
         }
     }
 
+    /// Writes `page`, unless it has no part yet: a folder with nothing in
+    /// it would replace the last run's report.
     fn write(&mut self, page: &Page) {
         let Some(dir) = &self.dir else { return };
-        if self.error.is_some() {
+        if self.error.is_some() || page.sections.is_empty() {
             return;
         }
         match export::write_folder(dir, page) {

@@ -1405,3 +1405,96 @@ fn ctrl_c_while_gil_runs_its_process_pool_leaves_no_worker_behind() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_leaves_no_empty_output_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let [json, report, trace] = ["c.json", "report", "c-trace.json"].map(|name| {
+        let path = dir.path().join(name);
+        (path.to_string_lossy().into_owned(), path)
+    });
+    let mut child = spawn_waiter(&[
+        "cores", "--json", &json.0, "--report", &report.0, "--trace", &trace.0,
+    ]);
+    // Cores does not watch for Ctrl-C: the process just ends.
+    let (_, _rest) = read_until(&mut child, "work per thread");
+    interrupt(&mut child);
+    for (_, path) in [json, report, trace] {
+        assert!(!path.exists(), "{} was left behind", path.display());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_ends_the_run_at_once() {
+    // Units of 5 s: the first Ctrl-C would wait for the one running.
+    let mut child = spawn_waiter(&[
+        "gil",
+        "--workload",
+        "cpu",
+        "--scale",
+        "5",
+        "--no-convoy",
+        "--python",
+        "/no/such/python",
+    ]);
+    let (_, _rest) = read_until(&mut child, "units:");
+    let pid = child.id() as libc::pid_t;
+    let sent = Instant::now();
+    for _ in 0..2 {
+        // SAFETY: `kill` with a live child's pid and a valid signal number
+        // has no memory-safety preconditions.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = wait_at_most(&mut child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    // Far less than the 5 s grace the first one gives (generous for a
+    // loaded machine, still well under).
+    assert!(
+        sent.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        sent.elapsed()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_tour_never_empties_the_last_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let report_arg = report.to_string_lossy().into_owned();
+    waiter()
+        .args([
+            "tour",
+            "--quick",
+            "--parts",
+            "order",
+            "--report",
+            &report_arg,
+        ])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    // Stopped while its first part runs: nothing finished before it.
+    let mut child = spawn_waiter(&[
+        "tour",
+        "--quick",
+        "--parts",
+        "greet",
+        "--report",
+        &report_arg,
+    ]);
+    let (_, _rest) = read_until(&mut child, "1/1 · Sync vs async");
+    interrupt(&mut child);
+    let reports = read_json(&report.join("report.json"));
+    let ids: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    // The last run's report, or greet if it ended whole meanwhile.
+    assert!(ids == ["order"] || ids == ["greet"], "{ids:?}");
+}

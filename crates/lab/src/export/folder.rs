@@ -90,9 +90,13 @@ pub fn write_folder(dir: &Path, page: &Page) -> Result<Written, Error> {
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it to
-/// `path`. On failure, the temporary file is removed and `path` is left as
-/// it was.
-fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// `path`: a reader sees the old file or the new one, never half of one.
+/// On failure, the temporary file is removed and `path` is left as it was.
+///
+/// # Errors
+///
+/// What the system said when creating, writing or renaming.
+pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
     /// Tells apart the temporary files of concurrent writers in one process
     /// (the process id tells apart processes).
     static NEXT: AtomicU64 = AtomicU64::new(0);

@@ -61,7 +61,7 @@ mod html;
 #[cfg(test)]
 mod tests;
 
-pub use folder::{Written, write_folder};
+pub use folder::{Written, replace, write_folder};
 pub use html::html;
 
 use crate::Report;

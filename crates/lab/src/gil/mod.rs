@@ -350,6 +350,10 @@ pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> 
             break;
         }
         let run = convoy::run_case(case)?;
+        if interrupt::requested() {
+            // Cut short: fewer round trips than a figure needs.
+            break;
+        }
         if run.gil.max_holders() > 1 {
             return Err(Error::Invariant {
                 strategy: "convoy".into(),
@@ -386,6 +390,7 @@ pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> 
     // 3. CPython.
     let baseline = match &config.python {
         None => Err("no Python interpreter was given".to_owned()),
+        Some(_) if interrupt::requested() => Err(INTERRUPTED.to_owned()),
         Some(python) => {
             console.line(&format!(
                 "CPython: running python/gil_baseline.py with {} (stopped after {} at most)…",
@@ -568,6 +573,8 @@ fn run_rust(mode: Mode, units: &[Unit], config: &Config) -> Result<Outcome, Erro
         Mode::Processes if !config.processes => Outcome::NotRun(NO_WORKER_BINARY.into()),
         Mode::Processes => match modes::processes(units) {
             Ok(measured) => Outcome::Done(measured),
+            // Its workers died of the same Ctrl-C.
+            Err(_) if interrupt::requested() => Outcome::NotRun(INTERRUPTED.into()),
             Err(why) => Outcome::NotRun(why),
         },
         Mode::Async => Outcome::Done(modes::asynchronous(units)?),
