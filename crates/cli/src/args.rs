@@ -14,7 +14,7 @@ use waiter::Policy;
 use waiter_lab::dine::{self, Layout, Strategy};
 use waiter_lab::duration::Range;
 use waiter_lab::gil::{self, Workload};
-use waiter_lab::{cores, duration, greet, order};
+use waiter_lab::{cores, duration, greet, order, tour};
 
 /// The name the tour's scripted user types.
 pub(crate) const DEFAULT_NAME: &str = "Ana";
@@ -109,12 +109,9 @@ pub(crate) struct TourArgs {
     pub(crate) python: Option<PathBuf>,
 
     /// Only these parts, comma-separated (for tests and demonstrations).
-    #[arg(long, hide = true, value_name = "LIST", value_delimiter = ',', value_parser = PossibleValuesParser::new(PART_IDS))]
+    #[arg(long, hide = true, value_name = "LIST", value_delimiter = ',', value_parser = PossibleValuesParser::new(tour::PARTS.map(|part| part.id)))]
     pub(crate) parts: Vec<String>,
 }
-
-/// The tour's parts, by id.
-const PART_IDS: [&str; 5] = [greet::ID, order::ID, cores::ID, dine::ID, gil::ID];
 
 /// `waiter greet`.
 #[derive(Debug, Args)]

@@ -63,16 +63,15 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
     // (see `main`), so both kinds of process rows can run.
     let exe = std::env::current_exe().ok();
     let size = if args.quick { Size::Quick } else { Size::Full };
-    let every = tour::Config::new(size);
     let config = tour::Config {
+        // The lab runs them in the note's order, whatever the order given.
         parts: if args.parts.is_empty() {
-            every.parts
+            tour::Config::new(size).parts
         } else {
-            // In the note's order, whatever the order given.
-            tour::PARTS
+            args.parts
                 .iter()
+                .filter_map(|id| tour::part(id))
                 .map(|part| part.id)
-                .filter(|id| args.parts.iter().any(|given| given == id))
                 .collect()
         },
         name: DEFAULT_NAME.to_owned(),
