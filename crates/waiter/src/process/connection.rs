@@ -283,10 +283,13 @@ impl Connection {
     /// replace it unless the pool is closing.
     fn ended(&self, shared: &Arc<Shared>, end: End) {
         self.alive.store(false, Ordering::Release);
-        self.close();
+        // Killed before its stdin is closed: a sender may hold the stdin
+        // lock, blocked on a full pipe that a garbage-writing worker no
+        // longer reads; killing it frees that write (a broken pipe).
         if matches!(end, End::Garbage(_)) {
             self.kill();
         }
+        self.close();
         let status = lock(&self.child).wait();
         let in_flight: Vec<InFlight> = lock(&self.in_flight).drain(..).collect();
         self.load.store(0, Ordering::Relaxed);
