@@ -22,6 +22,13 @@ fn registry() -> Registry {
         })
         .register("panic", |(): ()| -> u8 { panic!("boom in a worker") })
         .register("abort", |(): ()| -> u8 { std::process::abort() })
+        .register("start_sleeper", |(): ()| -> u32 {
+            // A process the task starts and leaves running.
+            std::process::Command::new("sleep")
+                .arg("30")
+                .spawn()
+                .map_or(0, |child| child.id())
+        })
         .register("print", |text: String| {
             // Goes to stderr: it cannot corrupt the answers on stdout.
             println!("a task printing {text:?} to stdout");
@@ -598,9 +605,33 @@ fn workers_killed_at_random_during_10000_tasks() {
     );
 }
 
+/// A task that starts a process and leaves it running does not keep the
+/// pool from ending: the answers' pipe is not inherited by that process.
+#[cfg(unix)]
+fn a_process_a_task_leaves_running_does_not_hold_up_shutdown() {
+    let pool = ProcessPool::builder(registry()).workers(1).build().unwrap();
+    let sleeper: u32 = pool.submit("start_sleeper", &()).unwrap().wait().unwrap();
+    assert_ne!(sleeper, 0, "sleep could not start");
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let lost = pool.shutdown();
+        let _ = done.send(lost.len());
+    });
+    let ended = ended.recv_timeout(Duration::from_secs(20));
+    // SAFETY: `kill` with a pid and a valid signal number has no
+    // memory-safety preconditions.
+    unsafe { libc::kill(sleeper as libc::pid_t, libc::SIGKILL) };
+    assert_eq!(ended, Ok(0), "shutdown waited for the task's process");
+}
+
 fn main() {
     serve_if_worker(&registry());
     let checks: &[(&str, fn())] = &[
+        #[cfg(unix)]
+        (
+            "a_process_a_task_leaves_running_does_not_hold_up_shutdown",
+            a_process_a_task_leaves_running_does_not_hold_up_shutdown,
+        ),
         (
             "results_come_back_right_across_many_tasks",
             results_come_back_right_across_many_tasks,

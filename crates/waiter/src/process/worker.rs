@@ -105,9 +105,11 @@ fn protocol_output() -> io::Result<File> {
     use std::os::fd::FromRawFd;
     // Make sure nothing buffered for stdout is written after the switch.
     io::stdout().flush()?;
-    // SAFETY: `dup` has no memory-safety preconditions; it returns a new
-    // descriptor or -1.
-    let private = unsafe { libc::dup(libc::STDOUT_FILENO) };
+    // Close-on-exec: a process a task starts must not inherit the answers'
+    // pipe, or the parent would not see it end when this worker ends.
+    // SAFETY: `fcntl(F_DUPFD_CLOEXEC)` has no memory-safety preconditions;
+    // it returns a new descriptor or -1.
+    let private = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_DUPFD_CLOEXEC, 0) };
     if private < 0 {
         return Err(io::Error::last_os_error());
     }
