@@ -195,16 +195,12 @@ fn threads_finish_sooner_than_one_thread() {
     // Generous: the user types for 300 ms and the calculation takes
     // ≥ 100 ms in a debug build, so one thread needs ≥ 400 ms and two about
     // 300 ms. The assertion only asks for "less".
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("greet.json");
-    waiter()
-        .args([
-            "greet", "--name", "Ana", "--typing", "300ms", "--n", "10000000", "--json",
-        ])
-        .arg(&path)
-        .assert()
-        .success();
-    let report = read_json(&path);
+    let (_, report) = run_json(
+        &[
+            "greet", "--name", "Ana", "--typing", "300ms", "--n", "10000000",
+        ],
+        Duration::from_secs(60),
+    );
     let modes = report["figures"]["modes"].as_array().unwrap();
     let total = |i: usize| modes[i]["total_us"].as_u64().unwrap();
     assert_eq!(modes[0]["mode"], "sequential");
@@ -224,16 +220,10 @@ fn threads_finish_sooner_than_one_thread() {
 
 #[test]
 fn greet_json_holds_the_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("greet.json");
-    waiter()
-        .args([
-            "greet", "--name", "Ana", "--typing", "0s", "--n", "1000", "--json",
-        ])
-        .arg(&path)
-        .assert()
-        .success();
-    let report = read_json(&path);
+    let (_, report) = run_json(
+        &["greet", "--name", "Ana", "--typing", "0s", "--n", "1000"],
+        Duration::from_secs(60),
+    );
     assert_eq!(report["id"], "greet");
     let rows = report["tables"][0]["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
@@ -372,16 +362,12 @@ fn help_and_version_work() {
 
 #[test]
 fn order_totals_are_equal_and_expected_while_orders_vary() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("order.json");
-    let assert = waiter()
-        .args([
-            "order", "--tasks", "6", "--runs", "4", "--steps", "200", "--seed", "7", "--json",
-        ])
-        .arg(&path)
-        .assert()
-        .success();
-    let out = stdout_of(&assert);
+    let (out, report) = run_json(
+        &[
+            "order", "--tasks", "6", "--runs", "4", "--steps", "200", "--seed", "7",
+        ],
+        Duration::from_secs(60),
+    );
     // 6 tasks: 1 + … + 6 = 21, added 200 times each.
     let expected = 200 * 21;
     assert_eq!(
@@ -392,7 +378,6 @@ fn order_totals_are_equal_and_expected_while_orders_vary() {
     assert!(out.contains("Synchronised"));
     assert!(out.contains("Racy"));
 
-    let report = read_json(&path);
     assert_eq!(report["id"], "order");
     assert_eq!(report["figures"]["expected"], expected);
     assert_eq!(report["figures"]["seed"], 7);
