@@ -47,26 +47,7 @@ fn run_json(args: &[&str], timeout: Duration) -> (String, Value) {
     (stdout_of(&assert), read_json(&path))
 }
 
-/// Runs `waiter ARGS` and checks it is a usage error: exit code 2, one
-/// `error: …` line that says `message`, no panic, nothing run.
-fn assert_usage_error(args: &[&str], message: &str) {
-    let assert = waiter().args(args).assert().code(2);
-    let err = stderr_of(&assert);
-    let first = err.lines().next().unwrap_or_default();
-    assert!(first.starts_with("error: "), "{args:?}: {err}");
-    assert!(
-        err.contains(message),
-        "{args:?}: expected {message:?} in {err}"
-    );
-    assert_eq!(
-        err.lines().filter(|l| l.starts_with("error")).count(),
-        1,
-        "{args:?}: one error line in {err}"
-    );
-    assert!(!err.contains("panicked"), "{args:?}: {err}");
-    assert!(stdout_of(&assert).is_empty(), "{args:?}: nothing ran");
-}
-
+// Usage errors, every option of every subcommand: a table.
 #[path = "cases/bad_input.rs"]
 mod bad_input;
 
@@ -286,62 +267,6 @@ fn a_failed_run_leaves_no_json_file_behind() {
 }
 
 // ---------------------------------------------------------------- bad arguments
-
-#[test]
-fn bad_values_are_usage_errors() {
-    for (args, message) in [
-        (&["greet", "--n", "0"][..], "must be at least 1"),
-        (&["greet", "--n", "-1"], "positive whole number"),
-        (&["greet", "--n", "x"], "'x' is not a whole number"),
-        (&["greet", "--n", "1.5"], "not a whole number"),
-        (
-            &["greet", "--name", "A", "--typing", "x"],
-            "does not start with a number",
-        ),
-        (&["greet", "--name", "A", "--typing", "1.5"], "has no unit"),
-        (&["greet", "--name", "A", "--typing", "-1s"], "negative"),
-        (
-            &["greet", "--name", "A", "--typing", "3 parsecs"],
-            "unknown unit",
-        ),
-        (&["greet", "--typing", "1s"], "--name"),
-        (&["order", "--tasks", "0"], "must be at least 1"),
-        (&["order", "--runs", "x"], "not a whole number"),
-        (&["order", "--workers", "-2"], "positive whole number"),
-        (&["order", "--tasks", "100000000"], "at most"),
-        (&["order", "--seed", "-3"], "0 or more"),
-        (&["frobnicate"], "unrecognized subcommand"),
-        (&["dine", "--philosophers", "1"], "at least 2"),
-        (&["dine", "--philosophers", "0"], "at least 2"),
-        (&["dine", "--philosophers", "257"], "at most 256"),
-        (
-            &["dine", "--table", "pile", "--forks", "1"],
-            "a meal takes two forks",
-        ),
-        (&["dine", "--strategy", "nope"], "invalid value 'nope'"),
-        (&["dine", "--eat", "5ms..1ms"], "ends before it starts"),
-        (&["dine", "--think", "x"], "does not start with a number"),
-        (&["dine", "--duration", "0s"], "more than 0"),
-        (&["dine", "--slice", "0ms"], "more than 0"),
-        (&["dine", "--table", "square"], "invalid value 'square'"),
-        (&["dine", "--policy", "lifo"], "invalid value 'lifo'"),
-        (&["dine", "--forks", "3"], "use it with --table pile"),
-        (
-            &["dine", "--table", "pile", "--strategy", "chandy-misra"],
-            "needs --table ring",
-        ),
-        (
-            &["dine", "--strategy", "naive", "--slice", "10ms"],
-            "the waiter's time slice",
-        ),
-        (
-            &["dine", "--compare", "--strategy", "naive"],
-            "cannot be used with",
-        ),
-    ] {
-        assert_usage_error(args, message);
-    }
-}
 
 #[test]
 fn help_and_version_work() {
@@ -740,29 +665,6 @@ fn cores_adds_k_one_as_the_baseline() {
 }
 
 #[test]
-fn cores_bad_values_are_usage_errors() {
-    for (args, message) in [
-        (&["cores", "--threads", "0"][..], "at least 1"),
-        (&["cores", "--threads", "x"], "'x' is not a whole number"),
-        (
-            &["cores", "--threads", ""],
-            "a list of thread counts is required",
-        ),
-        (&["cores", "--threads", "1,,2"], "empty item"),
-        (&["cores", "--threads", "-2"], "negative"),
-        (&["cores", "--threads", "2000"], "at most 1024"),
-        (&["cores", "--work", "0s"], "more than 0"),
-        (&["cores", "--work", "5"], "has no unit"),
-        (&["cores", "--sample", "1us"], "from 100us to 1s"),
-        (&["cores", "--process-starts", "0"], "must be at least 1"),
-        (&["cores", "--round-trips", "x"], "not a whole number"),
-        (&["cores", "--repeats", "0"], "must be at least 1"),
-    ] {
-        assert_usage_error(args, message);
-    }
-}
-
-#[test]
 fn the_binary_serves_as_its_own_child_process() {
     // Echo: lines back, in order, until the end of input.
     waiter()
@@ -951,20 +853,6 @@ fn gil_without_python_says_not_run_and_succeeds() {
         out.contains("CPython rows: not run: /no/such/python was not found."),
         "{out}"
     );
-}
-
-#[test]
-fn gil_bad_values_are_usage_errors() {
-    for (args, message) in [
-        (&["gil", "--scale", "0"][..], "more than 0"),
-        (&["gil", "--scale", "-1"], "more than 0"),
-        (&["gil", "--scale", "x"], "'x' is not a number"),
-        (&["gil", "--scale", "inf"], "is not a number"),
-        (&["gil", "--scale", "100"], "at most 20"),
-        (&["gil", "--workload", "nope"], "invalid value 'nope'"),
-    ] {
-        assert_usage_error(args, message);
-    }
 }
 
 #[test]

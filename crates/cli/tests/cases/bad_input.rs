@@ -683,6 +683,20 @@ const CASES: &[(&[&str], &str)] = &[
         &["gil", "--trace"],
         "a value is required for '--trace <FILE>'",
     ),
+    // ------------------------------------------------- more edge values
+    (&["greet", "--n", "1.5"], "not a whole number"),
+    (&["greet", "--name", "A", "--typing", "1.5"], "has no unit"),
+    (&["greet", "--name", "A", "--typing", "-1s"], "negative"),
+    (&["order", "--workers", "-2"], "positive whole number"),
+    (&["order", "--tasks", "100000000"], "at most"),
+    (&["order", "--seed", "-3"], "0 or more"),
+    (&["dine", "--eat", "5ms..1ms"], "ends before it starts"),
+    (&["dine", "--slice", "0ms"], "more than 0"),
+    (&["dine", "--table", "square"], "invalid value 'square'"),
+    (&["cores", "--threads", "-2"], "negative"),
+    (&["cores", "--threads", "2000"], "at most 1024"),
+    (&["cores", "--work", "5"], "has no unit"),
+    (&["gil", "--scale", "100"], "at most 20"),
 ];
 
 /// Boundary values that must still run: the smallest sizes, zero where
@@ -790,9 +804,9 @@ fn run(args: &[&str], dir: &Path, timeout: Duration) -> Output {
 }
 
 /// What is wrong with `output` as the usage error for `message`, if
-/// anything: the rule of `assert_usage_error` (exit code 2, a first line
-/// `error: …` that is the only line starting with `error`, no panic, nothing
-/// on stdout), without stopping at the first failing case.
+/// anything: exit code 2, a first line `error: …` that is the only line
+/// starting with `error`, no panic, nothing on stdout. Returned, not
+/// asserted, so every failing case is listed at once.
 fn usage_error_problem(output: &Output, message: &str) -> Option<String> {
     let err = String::from_utf8_lossy(&output.stderr);
     let out = String::from_utf8_lossy(&output.stdout);
