@@ -57,6 +57,7 @@
 
 mod folder;
 mod html;
+pub mod plot;
 
 #[cfg(test)]
 mod tests;

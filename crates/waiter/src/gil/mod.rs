@@ -64,6 +64,22 @@ pub struct Wait {
     pub end: Duration,
 }
 
+/// A wake-up that found the GIL taken: the thread wanted it, woke up (its
+/// turn was signalled, or its interval passed), and another thread held it,
+/// so it went back to waiting. In the thread visualisations that made the
+/// convoy effect famous, these are the red marks ("busy retry"): each is a
+/// context switch the waiting thread paid for nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedTake {
+    /// The thread's index.
+    pub thread: usize,
+    /// When it woke and found the GIL taken, from the GIL's creation.
+    pub at: Duration,
+    /// Whether it was woken by a release (and lost the race to another
+    /// thread), rather than by its interval running out.
+    pub signalled: bool,
+}
+
 /// Counts over a GIL's life.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GilStats {
@@ -73,6 +89,8 @@ pub struct GilStats {
     pub switches: u64,
     /// Times a holder dropped it because a waiter asked (rule 3).
     pub forced_drops: u64,
+    /// Wake-ups that found it taken (see [`FailedTake`]).
+    pub failed_takes: u64,
 }
 
 struct State {
@@ -93,6 +111,7 @@ struct State {
     threads: Vec<String>,
     holds: Vec<Hold>,
     waits: Vec<Wait>,
+    failed_takes: Vec<FailedTake>,
     stats: GilStats,
 }
 
@@ -127,6 +146,7 @@ impl Gil {
                 threads: Vec::new(),
                 holds: Vec::new(),
                 waits: Vec::new(),
+                failed_takes: Vec::new(),
                 stats: GilStats::default(),
             }),
             released: Condvar::new(),
@@ -174,6 +194,11 @@ impl Gil {
     /// Every wait for the GIL so far, in the order they ended.
     pub fn waits(&self) -> Vec<Wait> {
         lock(&self.state).waits.clone()
+    }
+
+    /// Every wake-up that found the GIL taken so far, in order.
+    pub fn failed_takes(&self) -> Vec<FailedTake> {
+        lock(&self.state).failed_takes.clone()
     }
 
     /// The registered threads' names, by index.
@@ -271,13 +296,26 @@ impl Python<'_> {
         let mut state = lock(&gil.state);
         let asked_at = gil.now();
         let mut waited = false;
+        // Why the thread last woke, once it has slept: `Some(signalled)`.
+        let mut woke: Option<bool> = None;
         while state.holder.is_some() {
+            if let Some(signalled) = woke {
+                // Awake, wanting the GIL, and someone else has it.
+                let at = gil.now();
+                state.failed_takes.push(FailedTake {
+                    thread: self.index,
+                    at,
+                    signalled,
+                });
+                state.stats.failed_takes += 1;
+            }
             waited = true;
             let switches = state.switch_number;
             state.takers += 1;
             let (next, timed_out) = gil.wait_released(state, gil.interval);
             state = next;
             state.takers -= 1;
+            woke = Some(!timed_out);
             if timed_out && state.holder.is_some() && state.switch_number == switches {
                 state.drop_request = true;
                 gil.eval_breaker.store(true, Ordering::Release);

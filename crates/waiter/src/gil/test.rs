@@ -134,3 +134,55 @@ fn without_contention_nothing_is_forced() {
     assert_eq!((stats.forced_drops, stats.switches, stats.holds), (0, 0, 1));
     assert_eq!(gil.holds().len(), 1);
 }
+
+#[test]
+fn a_failed_acquisition_is_a_wake_up_inside_a_wait_while_another_holds_it() {
+    // Three CPU-bound threads and a short interval: a waiter's interval runs
+    // out while another holds the GIL (at least the third thread's does), so
+    // wake-ups find it taken.
+    let gil = Gil::new(Duration::from_millis(1));
+    let running = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for name in ["cpu-a", "cpu-b", "cpu-c"] {
+            let (gil, running) = (&gil, &running);
+            s.spawn(move || gil.run(name, |py| compute(py, running, Duration::from_millis(60))));
+        }
+    });
+    let failed = gil.failed_takes();
+    let stats = gil.stats();
+    assert_eq!(stats.failed_takes, failed.len() as u64);
+    assert!(!failed.is_empty(), "{stats:?}: three threads, one GIL");
+    let waits = gil.waits();
+    let holds = gil.holds();
+    for take in &failed {
+        // Inside one of the thread's own waits...
+        assert!(
+            waits
+                .iter()
+                .any(|w| w.thread == take.thread && w.start <= take.at && take.at <= w.end),
+            "{take:?} is in none of its thread's waits"
+        );
+        // ...and while another thread held the GIL: the hold that covers
+        // the instant (if the instant falls between two holds, the next
+        // holder was about to take it) is not this thread's.
+        let covering = holds
+            .iter()
+            .find(|h| h.start <= take.at && take.at <= h.end);
+        if let Some(hold) = covering {
+            assert_ne!(hold.thread, take.thread, "{take:?} during its own hold");
+        }
+    }
+}
+
+#[test]
+fn a_thread_alone_never_fails_to_take_it() {
+    let gil = Gil::new(Duration::from_millis(1));
+    let running = AtomicUsize::new(0);
+    gil.run("alone", |py| {
+        compute(py, &running, Duration::from_millis(10));
+        py.blocking(|| thread::sleep(Duration::from_millis(2)));
+        compute(py, &running, Duration::from_millis(5));
+    });
+    assert!(gil.failed_takes().is_empty());
+    assert_eq!(gil.stats().failed_takes, 0);
+}

@@ -79,7 +79,7 @@ mod svg;
 
 pub use chrome::chrome_json;
 pub use recorder::Recorder;
-pub use svg::svg;
+pub use svg::{svg, svg_on_axis};
 
 #[cfg(all(test, not(loom)))]
 mod test;
@@ -162,11 +162,16 @@ pub enum State {
     WaitingCpu,
     /// Ready to run Python code, but another thread holds the GIL.
     WaitingGil,
+    /// An instant, not a stretch: the lane woke up to take a lock (the
+    /// GIL) and found it taken, so it went back to waiting. Its span
+    /// starts and ends at the same microsecond; pictures mark it with a
+    /// red tick across the lane.
+    FailedAcquire,
 }
 
 impl State {
     /// Every state, in the order legends list them.
-    pub const ALL: [State; 8] = [
+    pub const ALL: [State; 9] = [
         State::Running,
         State::WaitingIo,
         State::Blocked,
@@ -175,10 +180,12 @@ impl State {
         State::Eating,
         State::WaitingCpu,
         State::WaitingGil,
+        State::FailedAcquire,
     ];
 
     /// The state's name as in JSON: `running`, `waiting-io`, `blocked`,
-    /// `thinking`, `hungry`, `eating`, `waiting-cpu`, `waiting-gil`.
+    /// `thinking`, `hungry`, `eating`, `waiting-cpu`, `waiting-gil`,
+    /// `failed-acquire`.
     ///
     /// ```
     /// use waiter::trace::State;
@@ -195,13 +202,15 @@ impl State {
             State::Eating => "eating",
             State::WaitingCpu => "waiting-cpu",
             State::WaitingGil => "waiting-gil",
+            State::FailedAcquire => "failed-acquire",
         }
     }
 
     /// The state's colour in pictures, as `#rrggbb`: the Okabe–Ito palette,
     /// whose colours stay apart for the common kinds of colour blindness.
     /// Computing is dark blue, waiting for I/O light blue, blocked grey;
-    /// a hungry philosopher is vermilion, an eating one orange.
+    /// a hungry philosopher is vermilion, an eating one orange; a failed
+    /// acquisition is red, the one colour outside the palette, to stand out.
     ///
     /// ```
     /// use waiter::trace::State;
@@ -218,6 +227,7 @@ impl State {
             State::Eating => "#E69F00",
             State::WaitingCpu => "#F0E442",
             State::WaitingGil => "#CC79A7",
+            State::FailedAcquire => "#E00000",
         }
     }
 }

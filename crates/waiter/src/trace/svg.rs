@@ -8,6 +8,14 @@
 //! in µs, ms or s depending on the length of the timeline. Every element
 //! has a `class` (`title`, `swatch`, `lane`, `lane-name`, `span`, `tick`…)
 //! for whoever styles or inspects it.
+//!
+//! The picture also carries what a script needs to redraw it at another
+//! zoom without the timeline's data: the plot's left and right edges and
+//! the time they stand for on the `<svg>` (`data-plot-left`,
+//! `data-plot-right`, `data-end-us`), and on every span its lane, state,
+//! label, start and end (`data-lane`, `data-state`, `data-label`,
+//! `data-start-us`, `data-end-us`). A [`State::FailedAcquire`] span is an
+//! instant: a red tick across its lane (class `span instant`).
 
 use std::fmt::Write as _;
 
@@ -30,6 +38,8 @@ const BAR_HEIGHT: f64 = 16.0;
 const AXIS_HEIGHT: f64 = 34.0;
 /// The narrowest bar drawn, so a span of a microsecond stays visible.
 const MIN_BAR_WIDTH: f64 = 1.0;
+/// The width of an instant's tick (a failed acquisition).
+const INSTANT_WIDTH: f64 = 2.0;
 /// Lane names longer than this are cut (the full name is in a tooltip).
 const MAX_NAME_CHARS: usize = 21;
 /// About how many ticks the axis gets, at most.
@@ -61,6 +71,24 @@ macro_rules! put {
 /// assert!(picture.contains("1.0 s")); // an axis tick
 /// ```
 pub fn svg(timeline: &Timeline) -> String {
+    svg_on_axis(timeline, timeline.end_us())
+}
+
+/// Like [`svg()`], on a time axis from 0 to `end_us` (at least the end of
+/// the timeline's last span): timelines drawn on the same axis can be
+/// compared by eye, a millimetre standing for the same time in each.
+///
+/// ```
+/// use waiter::trace::{Lane, Span, State, Timeline, svg_on_axis};
+///
+/// let span = Span { state: State::Running, start_us: 0, end_us: 1_000, label: None };
+/// let short = Timeline { title: "short".into(), lanes: vec![Lane { name: "main".into(), spans: vec![span] }] };
+/// let picture = svg_on_axis(&short, 4_000);
+/// assert!(picture.contains(r#"data-end-us="4000""#));
+/// assert!(picture.contains(">4.0 ms<")); // the axis goes on past the span
+/// ```
+pub fn svg_on_axis(timeline: &Timeline, end_us: u64) -> String {
+    let end_us = end_us.max(timeline.end_us());
     let lanes = timeline.lanes.len();
     let lanes_bottom = LANES_TOP + LANE_HEIGHT * lanes.max(1) as f64;
     let height = lanes_bottom + AXIS_HEIGHT;
@@ -73,7 +101,8 @@ pub fn svg(timeline: &Timeline) -> String {
     let mut out = String::new();
     put!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12" role="img">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12" role="img" data-plot-left="{PLOT_LEFT}" data-plot-right="{PLOT_RIGHT}" data-end-us="{}">"#,
+        end_us.max(1)
     );
     put!(out, "<title>{}</title>", escape(title));
     put!(
@@ -92,12 +121,17 @@ pub fn svg(timeline: &Timeline) -> String {
 
     let has_spans = timeline.lanes.iter().any(|lane| !lane.spans.is_empty());
     if has_spans {
-        let axis = Axis::new(timeline.end_us());
+        let axis = Axis::new(end_us);
         axis.grid(&mut out, lanes_bottom);
         put!(out, r#"<g class="spans">"#);
-        for (index, lane) in timeline.lanes.iter().enumerate() {
-            for span in &lane.spans {
-                bar(&mut out, &axis, index, lane, span);
+        // Instants last, on top of the spans they fall in.
+        for instants in [false, true] {
+            for (index, lane) in timeline.lanes.iter().enumerate() {
+                for span in &lane.spans {
+                    if (span.state == State::FailedAcquire) == instants {
+                        bar(&mut out, &axis, index, lane, span);
+                    }
+                }
             }
         }
         put!(out, "</g>");
@@ -178,25 +212,47 @@ fn lane_band(out: &mut String, index: usize, lane: &Lane) {
 fn bar(out: &mut String, axis: &Axis, index: usize, lane: &Lane, span: &Span) {
     let start = axis.x(span.start_us);
     let end = axis.x(span.end_us.max(span.start_us));
-    let width = (end - start).max(MIN_BAR_WIDTH);
-    let x = start.min(PLOT_RIGHT - width);
-    let y = lane_top(index) + (LANE_HEIGHT - BAR_HEIGHT) / 2.0;
+    let instant = span.state == State::FailedAcquire;
+    let (x, width, y, height, class) = if instant {
+        let width = INSTANT_WIDTH;
+        let x = (start - width / 2.0).clamp(PLOT_LEFT, PLOT_RIGHT - width);
+        (
+            x,
+            width,
+            lane_top(index) + 1.0,
+            LANE_HEIGHT - 2.0,
+            "span instant",
+        )
+    } else {
+        let width = (end - start).max(MIN_BAR_WIDTH);
+        let x = start.min(PLOT_RIGHT - width);
+        let y = lane_top(index) + (LANE_HEIGHT - BAR_HEIGHT) / 2.0;
+        (x, width, y, BAR_HEIGHT, "span")
+    };
     let state = span.state.name();
     let what = match &span.label {
         Some(label) => format!("{state}: {label}"),
         None => state.to_owned(),
     };
-    let tooltip = format!(
-        "{}\n{what}\n{} – {} ({})",
-        lane.name,
-        human(span.start_us),
-        human(span.end_us),
-        human(span.end_us.saturating_sub(span.start_us)),
-    );
+    let tooltip = if instant {
+        format!("{}\n{what}\nat {}", lane.name, human(span.start_us))
+    } else {
+        format!(
+            "{}\n{what}\n{} – {} ({})",
+            lane.name,
+            human(span.start_us),
+            human(span.end_us),
+            human(span.end_us.saturating_sub(span.start_us)),
+        )
+    };
     put!(
         out,
-        r#"<rect class="span" x="{x:.2}" y="{y:.1}" width="{width:.2}" height="{BAR_HEIGHT}" fill="{}"><title>{}</title></rect>"#,
+        r#"<rect class="{class}" x="{x:.2}" y="{y:.1}" width="{width:.2}" height="{height:.1}" fill="{}" data-lane="{}" data-state="{state}" data-label="{}" data-start-us="{}" data-end-us="{}"><title>{}</title></rect>"#,
         span.state.colour(),
+        escape(&lane.name),
+        escape(span.label.as_deref().unwrap_or("")),
+        span.start_us,
+        span.end_us.max(span.start_us),
         escape(&tooltip),
     );
 }

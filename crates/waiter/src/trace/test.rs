@@ -675,3 +675,41 @@ fn axis_ticks_step_by_one_two_five_in_a_fitting_unit() {
     assert_eq!(human(2_345_678), "2.35 s");
     assert_eq!(human(250_000), "250 ms");
 }
+
+#[test]
+fn every_span_carries_its_data_and_an_instant_is_a_tick_on_top() {
+    let timeline = Timeline {
+        title: "gil".into(),
+        lanes: vec![Lane {
+            name: "io \"1\"".into(),
+            spans: vec![
+                Span {
+                    state: State::WaitingGil,
+                    start_us: 100,
+                    end_us: 5_100,
+                    label: Some("waits".into()),
+                },
+                Span {
+                    state: State::FailedAcquire,
+                    start_us: 2_000,
+                    end_us: 2_000,
+                    label: None,
+                },
+            ],
+        }],
+    };
+    let picture = svg_on_axis(&timeline, 10_000);
+    assert!(picture.contains(r#"data-end-us="10000""#));
+    assert!(picture.contains(
+        r#"data-lane="io &quot;1&quot;" data-state="waiting-gil" data-label="waits" data-start-us="100" data-end-us="5100""#
+    ));
+    let wait = picture.find(r#"data-state="waiting-gil""#).unwrap();
+    let instant = picture.find(r#"class="span instant""#).unwrap();
+    assert!(instant > wait, "the instant is drawn over the wait");
+    assert!(picture.contains(r#"data-state="failed-acquire""#));
+    assert!(picture.contains("at 2.00 ms"));
+    // The axis is the one asked for, not the timeline's own end.
+    assert!(picture.contains(">10 ms<"));
+    // A shorter axis than the timeline is stretched to fit it.
+    assert!(svg_on_axis(&timeline, 1).contains(r#"data-end-us="5100""#));
+}
