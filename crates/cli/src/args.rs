@@ -5,7 +5,9 @@
 //! 2, before anything runs. What can only fail while running (stdin closed,
 //! a file that cannot be written) is the commands' business.
 
+use std::io::{self, BufReader, IsTerminal};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -14,7 +16,10 @@ use waiter::Policy;
 use waiter_lab::dine::{self, Layout, Strategy};
 use waiter_lab::duration::Range;
 use waiter_lab::gil::{self, Workload};
-use waiter_lab::{cores, duration, greet, order, tour};
+use waiter_lab::input::{Closed, Lines, Scripted};
+use waiter_lab::{Input, cores, duration, greet, order, tour};
+
+use crate::commands::Planned;
 
 /// The name the tour's scripted user types.
 pub(crate) const DEFAULT_NAME: &str = "Ana";
@@ -148,6 +153,27 @@ pub(crate) struct GreetArgs {
     pub(crate) output: Output,
 }
 
+impl GreetArgs {
+    /// The experiment, asking the scripted user, a terminal (once per
+    /// mode) or piped stdin (a line per mode).
+    pub(crate) fn plan(self) -> Planned {
+        let input: Arc<dyn Input> = match &self.name {
+            Some(name) => Arc::new(Scripted::new(name.clone(), self.typing)),
+            None => {
+                let stdin = io::stdin();
+                let terminal = stdin.is_terminal();
+                Arc::new(Lines::new(BufReader::new(stdin), !terminal))
+            }
+        };
+        Planned {
+            experiment: Box::new(greet::Config { n: self.n }),
+            input,
+            output: self.output,
+            status_line: false,
+        }
+    }
+}
+
 /// `waiter order`.
 #[derive(Debug, Args)]
 pub(crate) struct OrderArgs {
@@ -175,6 +201,31 @@ pub(crate) struct OrderArgs {
     /// Where the report goes besides the terminal.
     #[command(flatten)]
     pub(crate) output: Output,
+}
+
+impl OrderArgs {
+    /// The experiment's config.
+    pub(crate) fn config(&self) -> order::Config {
+        let defaults = order::Config::default();
+        order::Config {
+            tasks: self.tasks,
+            runs: self.runs,
+            steps: self.steps,
+            workers: self.workers.unwrap_or(defaults.workers),
+            seed: self.seed,
+            ..defaults
+        }
+    }
+
+    /// The experiment, ready to run.
+    pub(crate) fn plan(self) -> Planned {
+        Planned {
+            experiment: Box::new(self.config()),
+            input: Arc::new(Closed),
+            output: self.output,
+            status_line: false,
+        }
+    }
 }
 
 /// `waiter cores`.
@@ -239,6 +290,16 @@ impl CoresArgs {
             process_starts: self.process_starts,
             round_trips: self.round_trips,
             repeats: self.repeats,
+        }
+    }
+
+    /// The experiment, ready to run.
+    pub(crate) fn plan(self) -> Planned {
+        Planned {
+            experiment: Box::new(self.config()),
+            input: Arc::new(Closed),
+            output: self.output,
+            status_line: true,
         }
     }
 }
@@ -431,6 +492,16 @@ impl DineArgs {
             forced_deadlock: self.forced_deadlock,
         }
     }
+
+    /// The experiment, ready to run.
+    pub(crate) fn plan(self) -> Planned {
+        Planned {
+            experiment: Box::new(self.config()),
+            input: Arc::new(Closed),
+            output: self.output,
+            status_line: true,
+        }
+    }
 }
 
 impl Cli {
@@ -488,6 +559,16 @@ impl GilArgs {
             python: Some(self.python.clone()),
             convoy: !self.no_convoy,
             ..gil::Config::default()
+        }
+    }
+
+    /// The experiment, ready to run.
+    pub(crate) fn plan(self) -> Planned {
+        Planned {
+            experiment: Box::new(self.config()),
+            input: Arc::new(Closed),
+            output: self.output,
+            status_line: true,
         }
     }
 }

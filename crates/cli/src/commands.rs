@@ -1,343 +1,206 @@
-//! Runs a parsed command: build the experiment's config and its input and
-//! output, run it, render the report, write the JSON.
+//! Runs a parsed command: the tour, or one experiment through
+//! [`Experiment`], with its input, its outputs and its live view.
+//!
+//! Every experiment's subcommand runs the same way ([`execute`]): its
+//! outputs are tried first (a path that cannot be written is a usage
+//! error before anything runs), its intro is printed, it runs with a
+//! [`Ctx`] made here (stdout or the terminal's bars, the user's input,
+//! this binary, the process's stop signal), and its report is rendered
+//! and written.
 //!
 //! Errors here are runtime errors (stdin closed, a file that cannot be
 //! written), returned as `anyhow` errors with context; `main` prints them
 //! on one line and exits with 1.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 
-use std::process::ExitCode;
-
-use anyhow::{Context, Result};
-use waiter::trace;
+use anyhow::Result;
 use waiter_lab::console::Stdout;
-use waiter_lab::dine::{self, Live, Quiet};
-use waiter_lab::export::{self, Page};
-use waiter_lab::input::{Lines, Scripted};
-use waiter_lab::report::Timeline;
-use waiter_lab::{Console, Input, Report, cores, duration, gil, greet, order};
+use waiter_lab::{Ctx, Experiment, Input, Report, Stop};
 
-use crate::args::{
-    Cli, Command, CoresArgs, DineArgs, GilArgs, GreetArgs, OrderArgs, Output, TourArgs,
-};
+use crate::args::{Cli, Command, Output, TourArgs};
 use crate::live::Bars;
-use crate::{render, tour};
+use crate::output::{Sinks, print};
+use crate::{interrupt, render, tour};
+
+/// An experiment's subcommand, parsed and ready to run.
+pub(crate) struct Planned {
+    /// The experiment, with the settings given.
+    pub(crate) experiment: Box<dyn Experiment>,
+    /// Who answers its questions.
+    pub(crate) input: Arc<dyn Input>,
+    /// Where the report goes besides the terminal.
+    pub(crate) output: Output,
+    /// Whether a status line (and dine's bars) go to stderr when it is a
+    /// terminal; not for experiments that ask the user something.
+    pub(crate) status_line: bool,
+}
 
 /// Runs what the command line asked for; the exit code on success (130
-/// for a tour stopped with Ctrl-C).
+/// for a run stopped with Ctrl-C).
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
-    // An experiment that ends by itself right after Ctrl-C (the lab stopped
-    // what it waited for) still ends as interrupted.
-    let done = |result: Result<()>| {
-        result.map(|()| {
-            if waiter_lab::interrupt::requested() {
-                print("interrupted\n");
-                ExitCode::from(crate::interrupt::EXIT_CODE)
-            } else {
-                ExitCode::SUCCESS
-            }
-        })
+    let planned = match cli.command {
+        None => return tour::run(TourArgs::default()),
+        Some(Command::Tour(args)) => return tour::run(args),
+        Some(Command::Greet(args)) => args.plan(),
+        Some(Command::Order(args)) => args.plan(),
+        Some(Command::Cores(args)) => args.plan(),
+        Some(Command::Dine(args)) => args.plan(),
+        Some(Command::Gil(args)) => args.plan(),
     };
-    match cli.command {
-        Some(Command::Tour(args)) => tour::run(args),
-        Some(Command::Greet(args)) => done(run_greet(args)),
-        Some(Command::Order(args)) => done(run_order(args)),
-        Some(Command::Cores(args)) => done(run_cores(args)),
-        Some(Command::Dine(args)) => done(run_dine(args)),
-        Some(Command::Gil(args)) => done(run_gil(args)),
-        None => tour::run(TourArgs::default()),
+    let stop = interrupt::stop();
+    execute(planned, &stop)?;
+    // An experiment that ends by itself right after Ctrl-C (the lab
+    // stopped what it waited for) still ends as interrupted.
+    if stop.requested() {
+        print("interrupted\n");
+        Ok(ExitCode::from(interrupt::EXIT_CODE))
+    } else {
+        Ok(ExitCode::SUCCESS)
     }
 }
 
-fn run_greet(args: GreetArgs) -> Result<()> {
-    let sinks = Sinks::open(&args.output)?;
-    let config = greet::Config { n: args.n };
-    let (input, source): (Arc<dyn Input>, &str) = match &args.name {
-        Some(name) => (
-            Arc::new(Scripted::new(name.clone(), args.typing)),
-            "scripted",
-        ),
-        None => {
-            let stdin = io::stdin();
-            let terminal = stdin.is_terminal();
-            let source = if terminal { "terminal" } else { "stdin" };
-            (
-                Arc::new(Lines::new(BufReader::new(stdin), !terminal)),
-                source,
-            )
-        }
+/// Runs one experiment: outputs tried, intro, run, report rendered and
+/// written.
+pub(crate) fn execute(planned: Planned, stop: &Stop) -> Result<()> {
+    let sinks = Sinks::open(&planned.output)?;
+    let experiment = &*planned.experiment;
+    // One that reports what it measured when stopped is waited for.
+    let _interrupts = experiment.reports_when_stopped().then(interrupt::listen);
+    print(&render::intro(
+        experiment.id(),
+        experiment.title(),
+        &experiment.explanation(),
+    ));
+    print("\n");
+    // This binary serves the `cores` child and the process pool's workers
+    // (see `main`).
+    let ctx = Ctx::new(Arc::new(Stdout))
+        .with_input(planned.input)
+        .with_exe(std::env::current_exe().ok())
+        .with_stop(stop.clone());
+    let outcome = if planned.status_line {
+        with_progress(&format!("waiter {}", experiment.id()), ctx, |ctx| {
+            experiment.run(ctx)
+        })
+    } else {
+        experiment.run(&ctx)
     };
-    print(&render::intro(
-        greet::ID,
-        greet::TITLE,
-        &greet::explanation(&config),
-    ));
-    print("\n");
-    let outcome = greet::run(&config, input, Arc::new(Stdout)).map(|mut report| {
-        report.set_figure("input", source);
-        if args.name.is_some() {
-            report.set_figure("typing_us", duration::micros(args.typing));
-        }
-        report
-    });
-    sinks.finish(outcome)
-}
-
-fn run_order(args: OrderArgs) -> Result<()> {
-    let sinks = Sinks::open(&args.output)?;
-    let defaults = order::Config::default();
-    let config = order::Config {
-        tasks: args.tasks,
-        runs: args.runs,
-        steps: args.steps,
-        workers: args.workers.unwrap_or(defaults.workers),
-        seed: args.seed,
-        ..defaults
-    };
-    print(&render::intro(
-        order::ID,
-        order::TITLE,
-        &order::explanation(&config),
-    ));
-    print("\n");
-    sinks.finish(order::run(&config, Arc::new(Stdout)))
-}
-
-fn run_cores(args: CoresArgs) -> Result<()> {
-    let sinks = Sinks::open(&args.output)?;
-    let config = args.config();
-    // The process costs re-run this binary as a child (see `child.rs`).
-    let exe = std::env::current_exe()
-        .context("cannot find the waiter binary to re-run as a child process")?;
-    print(&render::intro(
-        cores::ID,
-        cores::TITLE,
-        &cores::explanation(&config),
-    ));
-    print("\n");
-    let outcome = with_progress("waiter cores", |console, _| {
-        cores::run(&config, Some(&exe), console)
-    });
-    sinks.finish(outcome)
-}
-
-fn run_dine(args: DineArgs) -> Result<()> {
-    let sinks = Sinks::open(&args.output)?;
-    // Dine stops at Ctrl-C and reports what it measured: wait for it.
-    let _interrupts = crate::interrupt::listen();
-    let config = args.config();
-    print(&render::intro(
-        dine::ID,
-        dine::TITLE,
-        &dine::explanation(&config),
-    ));
-    print("\n");
-    let outcome = with_progress("waiter dine", |console, live| {
-        dine::run(&config, console, live)
-    });
-    sinks.finish(outcome)
-}
-
-fn run_gil(args: GilArgs) -> Result<()> {
-    let sinks = Sinks::open(&args.output)?;
-    // Gil stops at Ctrl-C and reports what it measured: wait for it.
-    let _interrupts = crate::interrupt::listen();
-    let config = args.config();
-    print(&render::intro(
-        gil::ID,
-        gil::TITLE,
-        &gil::explanation(&config),
-    ));
-    print("\n");
-    let outcome = with_progress("waiter gil", |console, _| gil::run(&config, console));
     sinks.finish(outcome)
 }
 
 /// Runs an experiment with its live lines on stdout and, when stderr is a
 /// terminal, a status line (and dine's bars) there.
-fn with_progress<T>(prefix: &str, run: impl FnOnce(Arc<dyn Console>, &dyn Live) -> T) -> T {
+fn with_progress(
+    prefix: &str,
+    ctx: Ctx,
+    run: impl FnOnce(&Ctx) -> Result<Report, waiter_lab::Error>,
+) -> Result<Report, waiter_lab::Error> {
     match Bars::for_stderr() {
         Some(bars) => {
             let bars = Arc::new(bars.with_status(prefix, None));
-            let outcome = run(bars.clone(), &*bars);
+            let ctx = Ctx {
+                console: bars.clone(),
+                live: bars.clone(),
+                ..ctx
+            };
+            let outcome = run(&ctx);
             bars.clear();
             outcome
         }
-        None => run(Arc::new(Stdout), &Quiet),
+        None => run(&ctx),
     }
 }
 
-/// Where one experiment's report goes besides the terminal: `--json`,
-/// `--report`, `--trace`.
-struct Sinks {
-    json: Option<OutputFile>,
-    report: Option<OutputFolder>,
-    trace: Option<OutputFile>,
-}
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::path::Path;
 
-impl Sinks {
-    /// Opens every output before the experiment runs, so that a path that
-    /// cannot be written is a usage error at once (exit code 2), not a
-    /// failure after a long run.
-    fn open(output: &Output) -> Result<Self> {
-        let json = output
-            .json
-            .as_deref()
-            .map(|path| OutputFile::open(path, "report"))
-            .transpose();
-        let trace = output
-            .trace
-            .as_deref()
-            .map(|path| OutputFile::open(path, "trace"))
-            .transpose();
-        let report = output.report.as_deref().map(OutputFolder::open).transpose();
-        // Whatever opened is given back if another one failed.
-        match (json, report, trace) {
-            (Ok(json), Ok(report), Ok(trace)) => Ok(Self {
-                json,
-                report,
-                trace,
-            }),
-            (json, report, trace) => {
-                let mut first = None;
-                for error in [
-                    json.as_ref().err(),
-                    report.as_ref().err(),
-                    trace.as_ref().err(),
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    first.get_or_insert_with(|| format!("{error:#}"));
-                }
-                Err(UsageError(first.unwrap_or_default()).into())
-            }
+    use waiter_lab::experiment::{Behaviour, Double};
+    use waiter_lab::input::Closed;
+    use waiter_lab::report::{Cell, Table};
+
+    use super::*;
+
+    fn planned(double: Double, dir: &Path) -> Planned {
+        Planned {
+            experiment: Box::new(double),
+            input: Arc::new(Closed),
+            output: Output {
+                json: Some(dir.join("out.json")),
+                report: Some(dir.join("folder")),
+                trace: Some(dir.join("trace.json")),
+            },
+            status_line: true,
         }
     }
 
-    /// Renders a finished experiment and writes its files (nothing if it
-    /// failed).
-    fn finish(self, outcome: Result<Report, waiter_lab::Error>) -> Result<()> {
-        let report = outcome?;
-        print(&render::results(&report));
-        if let Some(json) = self.json {
-            let mut text =
-                serde_json::to_vec_pretty(&report).context("cannot encode the report")?;
-            text.push(b'\n');
-            json.write(&text)?;
-        }
-        if let Some(file) = &self.trace {
-            file.write(trace::chrome_json(&report.timelines).as_bytes())?;
-            print(&format!(
-                "trace: {} (open it in https://ui.perfetto.dev)\n",
-                file.path.display()
-            ));
-        }
-        if let Some(folder) = self.report {
-            let written = export::write_folder(&folder.path, &Page::single(report))?;
-            print(&format!("report: {}\n", written.index.display()));
-        }
-        Ok(())
-    }
-}
-
-/// A bad command line found after parsing (an output path that cannot be
-/// written): printed as one `error:` line, exit code 2, like clap's own.
-#[derive(Debug)]
-pub(crate) struct UsageError(String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-/// Writes timelines as a Chrome trace to `path`, whole or not at all.
-pub(crate) fn write_trace(path: &Path, timelines: &[Timeline]) -> Result<()> {
-    export::replace(path, trace::chrome_json(timelines).as_bytes())
-        .with_context(|| format!("cannot write the trace to {}", path.display()))
-}
-
-/// Writes to stdout, ignoring a closed pipe (`waiter order | head`).
-pub(crate) fn print(text: &str) {
-    let mut out = io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-}
-
-/// An output file (`--json`, `--trace`), tried *before* the experiment
-/// runs so that a path that cannot be written fails at once, not after a
-/// long run. Nothing is created until the end: a run that fails or is
-/// stopped leaves no empty file, and the file is replaced whole
-/// ([`export::replace`]), never left half-written.
-struct OutputFile {
-    path: PathBuf,
-    /// "report" or "trace", for messages.
-    what: &'static str,
-}
-
-impl OutputFile {
-    fn open(path: &Path, what: &'static str) -> Result<Self> {
-        let context = || format!("cannot write the {what} to {}", path.display());
-        if path.exists() {
-            // Opened for writing, not truncated: only a try.
-            OpenOptions::new()
-                .write(true)
-                .open(path)
-                .with_context(context)?;
-        } else {
-            File::create(path).with_context(context)?;
-            let _ = fs::remove_file(path);
-        }
-        Ok(Self {
-            path: path.to_owned(),
-            what,
-        })
+    fn report() -> Report {
+        let mut report = Report::new("double", "A stand-in");
+        let mut table = Table::new("numbers", ["what", "how many"]);
+        table.push_row(vec![Cell::from("meals"), Cell::Int(3)]);
+        report.tables.push(table);
+        report
     }
 
-    fn write(&self, bytes: &[u8]) -> Result<()> {
-        export::replace(&self.path, bytes)
-            .with_context(|| format!("cannot write the {} to {}", self.what, self.path.display()))
+    #[test]
+    fn a_finished_run_writes_every_output() {
+        let dir = tempfile::tempdir().unwrap();
+        execute(
+            planned(Double::new(report(), Behaviour::Report), dir.path()),
+            &Stop::new(),
+        )
+        .unwrap();
+        let json: Report =
+            serde_json::from_str(&fs::read_to_string(dir.path().join("out.json")).unwrap())
+                .unwrap();
+        assert_eq!(json, report());
+        assert!(dir.path().join("trace.json").is_file());
+        assert!(dir.path().join("folder/index.html").is_file());
+        assert!(dir.path().join("folder/report.json").is_file());
     }
-}
 
-/// The `--report` folder, tried before the experiment runs (made, written
-/// to and removed again if it did not exist): it is made for real only
-/// when the report is written.
-struct OutputFolder {
-    path: PathBuf,
-}
+    #[test]
+    fn a_failed_run_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = execute(
+            planned(
+                Double::new(report(), Behaviour::Fail("boom".into())),
+                dir.path(),
+            ),
+            &Stop::new(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("boom"), "{error}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 
-impl OutputFolder {
-    fn open(path: &Path) -> Result<Self> {
-        let context = || format!("cannot write the report to {}", path.display());
-        if path.exists() && !path.is_dir() {
-            return Err(anyhow::anyhow!("it is a file, not a folder")).with_context(context);
-        }
-        // The outermost folder we make, to remove after the try.
-        let made = path
-            .ancestors()
-            .take_while(|folder| !folder.as_os_str().is_empty() && !folder.exists())
-            .last()
-            .map(Path::to_path_buf);
-        let tried = (|| {
-            fs::create_dir_all(path)?;
-            let probe = path.join(format!(".waiter-probe-{}", std::process::id()));
-            File::create(&probe)?;
-            fs::remove_file(&probe)
-        })();
-        if let Some(made) = made {
-            let _ = fs::remove_dir_all(made);
-        }
-        tried.with_context(context)?;
-        Ok(Self {
-            path: path.to_owned(),
-        })
+    #[test]
+    fn a_stopped_run_that_reports_is_written_as_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let stop = Stop::new();
+        stop.request();
+        execute(
+            planned(Double::new(report(), Behaviour::UntilStopped), dir.path()),
+            &stop,
+        )
+        .unwrap();
+        let json: Report =
+            serde_json::from_str(&fs::read_to_string(dir.path().join("out.json")).unwrap())
+                .unwrap();
+        assert_eq!(json.figures["interrupted"], true);
+    }
+
+    #[test]
+    fn an_output_that_cannot_be_written_is_refused_before_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let double = Double::new(report(), Behaviour::Report);
+        let mut planned = planned(double, dir.path());
+        planned.output.json = Some(dir.path().join("missing/out.json"));
+        let error = execute(planned, &Stop::new()).unwrap_err();
+        assert!(error.is::<crate::output::UsageError>(), "{error}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

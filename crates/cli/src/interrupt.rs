@@ -1,8 +1,9 @@
 //! Ctrl-C (and SIGTERM, SIGHUP): stop cleanly, keep what was measured.
 //!
-//! The handler first asks the lab to stop ([`waiter_lab::interrupt`]), so
-//! that a CPython baseline that is running is killed and its temporary
-//! files removed: a stopped run leaves no process behind. Then:
+//! The handler first requests the process's one [`Stop`] signal, the one
+//! every run is handed ([`stop`]), so that a CPython baseline that is
+//! running is killed and its temporary files removed: a stopped run leaves
+//! no process behind. Then:
 //!
 //! - if someone [listens](listen) (the tour, which writes the report of
 //!   the parts that finished), it is told, and has [`GRACE`] to end the
@@ -13,11 +14,12 @@
 //! A second signal ends the process at once. Either way the exit code is
 //! [`EXIT_CODE`], as shells expect.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
+use waiter_lab::Stop;
 
 /// The exit code of a run stopped by a signal: 128 + SIGINT.
 pub(crate) const EXIT_CODE: u8 = 130;
@@ -28,6 +30,14 @@ const GRACE: Duration = Duration::from_secs(5);
 /// How long the lab has to stop its child processes when nobody listens
 /// (the CPython runner looks every 10 ms).
 const SETTLE: Duration = Duration::from_millis(300);
+
+/// The process's stop signal: a signal is process-wide, and so is this.
+static STOP: LazyLock<Stop> = LazyLock::new(Stop::new);
+
+/// The stop signal the handler requests, for every run of this process.
+pub(crate) fn stop() -> Stop {
+    STOP.clone()
+}
 
 static LISTENER: Mutex<Option<Sender<()>>> = Mutex::new(None);
 
@@ -42,7 +52,7 @@ pub(crate) fn install() {
             // The second one: no more waiting.
             std::process::exit(i32::from(EXIT_CODE));
         }
-        waiter_lab::interrupt::request();
+        STOP.request();
         let listener = LISTENER
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())

@@ -12,6 +12,7 @@ mod child;
 mod commands;
 mod interrupt;
 mod live;
+mod output;
 mod render;
 mod tour;
 
@@ -45,14 +46,14 @@ fn main() -> ExitCode {
         Ok(code) => code,
         // A child process that died of the same Ctrl-C (a terminal sends it
         // to the whole process group) is the interruption, not an error.
-        Err(_) if waiter_lab::interrupt::requested() => {
+        Err(_) if interrupt::stop().requested() => {
             let _ = writeln!(std::io::stdout(), "interrupted");
             ExitCode::from(interrupt::EXIT_CODE)
         }
         Err(error) => {
             let _ = writeln!(std::io::stderr(), "error: {}", one_line(&error));
             // A bad output path found before anything ran is a usage error.
-            if error.is::<commands::UsageError>() {
+            if error.is::<output::UsageError>() {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE

@@ -19,24 +19,22 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use crossbeam_channel::{Sender, select, unbounded};
-use waiter_lab::Console;
 use waiter_lab::console::Stdout;
-use waiter_lab::dine::{Live, Quiet};
 use waiter_lab::export::{self, Page, Section};
 use waiter_lab::gil::python::DEFAULT_PYTHON;
 use waiter_lab::report::{Cell, Table};
 use waiter_lab::tour::{self, Finished, Part, Progress, Size};
+use waiter_lab::{Console, Ctx};
 
 use crate::args::{DEFAULT_NAME, DEFAULT_REPORT_DIR, TourArgs};
-use crate::commands::{print, write_trace};
 use crate::interrupt;
 use crate::live::Bars;
+use crate::output::{print, write_trace};
 use crate::render;
 
 /// What the tour's thread tells this one.
@@ -62,6 +60,7 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
     // This binary serves the process pool's workers and the `cores` child
     // (see `main`), so both kinds of process rows can run.
     let exe = std::env::current_exe().ok();
+    let processes = exe.is_some();
     let size = if args.quick { Size::Quick } else { Size::Full };
     let config = tour::Config {
         // The lab runs them in the note's order, whatever the order given.
@@ -75,8 +74,7 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
                 .collect()
         },
         name: DEFAULT_NAME.to_owned(),
-        processes: exe.is_some(),
-        exe,
+        processes,
         python: Some(args.python.clone().unwrap_or_else(|| DEFAULT_PYTHON.into())),
         size,
     };
@@ -88,8 +86,8 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
     let parts = config.parts.len();
     let bars = Bars::for_stderr()
         .map(|bars| Arc::new(bars.with_status("waiter tour", Some(parts as u64))));
-    let stop = Arc::new(AtomicBool::new(false));
-    let tour_stop = Arc::clone(&stop);
+    let stop = interrupt::stop();
+    let tour_stop = stop.clone();
     let tour_bars = bars.clone();
     thread::Builder::new()
         .name("tour".into())
@@ -98,17 +96,19 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
                 Some(bars) => bars.clone(),
                 None => Arc::new(Stdout),
             };
-            let live: &dyn Live = match &tour_bars {
-                Some(bars) => &**bars,
-                None => &Quiet,
-            };
+            let mut ctx = Ctx::new(Arc::clone(&console))
+                .with_exe(exe)
+                .with_stop(tour_stop);
+            if let Some(bars) = &tour_bars {
+                ctx = ctx.with_live(bars.clone());
+            }
             let printer = Printer {
                 events: events.clone(),
                 parts,
                 console: Arc::clone(&console),
                 bars: tour_bars.clone(),
             };
-            tour::run(&config, console, live, &tour_stop, &printer);
+            tour::run(&config, &ctx, &printer);
             let _ = events.send(Event::Done);
         })
         .context("cannot start the tour's thread")?;
@@ -135,7 +135,8 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
                 }
             },
             recv(interrupts) -> _ => {
-                stop.store(true, Ordering::Release);
+                // The handler has requested it already; this says so here.
+                stop.request();
                 interrupted = true;
                 let during = running.map_or_else(String::new, |id| format!(" during the {id} part"));
                 // A part that does not watch for Ctrl-C may still end whole.

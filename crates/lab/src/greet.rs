@@ -31,10 +31,11 @@
 //! ```
 //! use std::sync::Arc;
 //! use std::time::Duration;
-//! use waiter_lab::{console::Silent, greet, input::Scripted};
+//! use waiter_lab::{Ctx, Experiment, console::Silent, greet, input::Scripted};
 //!
 //! let user = Arc::new(Scripted::new("Ana", Duration::from_millis(30)));
-//! let report = greet::run(&greet::Config { n: 1_000 }, user, Arc::new(Silent))?;
+//! let ctx = Ctx::new(Arc::new(Silent)).with_input(user);
+//! let report = greet::Config { n: 1_000 }.run(&ctx)?;
 //! let modes: Vec<String> = report.tables[0].rows.iter().map(|r| r[0].display()).collect();
 //! assert_eq!(modes, ["sequential", "two threads", "pool of 2"]);
 //! # Ok::<(), waiter_lab::Error>(())
@@ -53,6 +54,7 @@ use crate::error::Error;
 use crate::input::Input;
 use crate::report::{Cell, Recorder, Report, State, Table};
 use crate::work;
+use crate::{Ctx, Experiment};
 
 /// The experiment's settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,7 +92,7 @@ pub fn explanation(config: &Config) -> Vec<String> {
 /// The note's `range(20000)`.
 pub const DEFAULT_N: u64 = 20_000;
 
-/// The lane of the thread that calls [`run`].
+/// The lane of the thread that calls [`Experiment::run`].
 pub const MAIN_LANE: &str = "main";
 
 /// One way of running the two functions.
@@ -164,25 +166,13 @@ pub struct ModeFigures {
     pub calc_thread: String,
 }
 
-/// Runs the three modes in order, asking `input` once per mode and writing
-/// the note's lines to `console`.
-///
-/// # Errors
-///
-/// [`Error::InputClosed`] if the input ends before a name (the error names
-/// the mode), [`Error::Input`] if reading fails, [`Error::Config`] if
-/// `config.n` is 0, and pool, thread or panic errors, which would be bugs or
-/// an exhausted system. Modes after a failing one do not run.
-pub fn run(
+/// Runs the three modes in order (see [`Experiment::run`]).
+fn run_modes(
     config: &Config,
     input: Arc<dyn Input>,
     console: Arc<dyn Console>,
 ) -> Result<Report, Error> {
-    if config.n == 0 {
-        return Err(Error::Config(
-            "n must be at least 1: the squares of 0..0 are no work".into(),
-        ));
-    }
+    config.validate()?;
     let mut report = Report::new(ID, TITLE);
     report.explanation = explanation(config);
 
@@ -193,7 +183,7 @@ pub fn run(
             console.line("");
         }
         console.line(mode.heading());
-        let ctx = Arc::new(Ctx {
+        let ctx = Arc::new(Shared {
             mode,
             n: config.n,
             input: Arc::clone(&input),
@@ -234,22 +224,62 @@ pub fn run(
     report.set_figure("n", config.n);
     report.set_figure("checksum", checksum);
     report.set_figure("modes", &figures);
+    report.set_figure("input", input.source());
+    if let Some(typing) = input.typing() {
+        report.set_figure("typing_us", micros(typing));
+    }
     Ok(report)
 }
 
+impl Experiment for Config {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn title(&self) -> &'static str {
+        TITLE
+    }
+
+    fn explanation(&self) -> Vec<String> {
+        explanation(self)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        if self.n == 0 {
+            return Err(Error::Config(
+                "n must be at least 1: the squares of 0..0 are no work".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs the three modes in order, asking `ctx.input` once per mode and
+    /// writing the note's lines to `ctx.console`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InputClosed`] if the input ends before a name (the error
+    /// names the mode), [`Error::Input`] if reading fails, [`Error::Config`]
+    /// if `n` is 0, and pool, thread or panic errors, which would be bugs or
+    /// an exhausted system. Modes after a failing one do not run.
+    fn run(&self, ctx: &Ctx) -> Result<Report, Error> {
+        run_modes(self, Arc::clone(&ctx.input), Arc::clone(&ctx.console))
+    }
+}
+
 /// What a mode shares with its threads.
-struct Ctx {
+struct Shared {
     mode: Mode,
     n: u64,
     input: Arc<dyn Input>,
     console: Arc<dyn Console>,
     recorder: Recorder,
-    /// The thread that called [`run`]: its lane is [`MAIN_LANE`].
+    /// The thread that called [`Experiment::run`]: its lane is [`MAIN_LANE`].
     caller: ThreadId,
 }
 
-impl Ctx {
-    /// The calling thread's lane: [`MAIN_LANE`] for the caller of [`run`],
+impl Shared {
+    /// The calling thread's lane: [`MAIN_LANE`] for the caller of [`Experiment::run`],
     /// else the thread's name.
     fn lane(&self) -> String {
         let current = thread::current();
@@ -306,7 +336,7 @@ struct Calculated {
 }
 
 /// The note's `ask_user`: prompt, wait for a name, greet, print own time.
-fn ask_user(ctx: &Ctx) -> Result<Asked, Error> {
+fn ask_user(ctx: &Shared) -> Result<Asked, Error> {
     const PROMPT: &str = "Enter your name: ";
     let start = Instant::now();
     // A person needs the prompt before typing. An answer nobody types on
@@ -351,7 +381,7 @@ fn ask_user(ctx: &Ctx) -> Result<Asked, Error> {
 }
 
 /// The note's `complex_calculation`: the squares of `0..n`, timed.
-fn complex_calculation(ctx: &Ctx) -> Calculated {
+fn complex_calculation(ctx: &Shared) -> Calculated {
     ctx.console.line("Started calculating...");
     let start = Instant::now();
     let checksum = work::squares(ctx.n);
@@ -368,7 +398,7 @@ fn complex_calculation(ctx: &Ctx) -> Calculated {
     }
 }
 
-fn sequential(ctx: &Ctx) -> Result<Measured, Error> {
+fn sequential(ctx: &Shared) -> Result<Measured, Error> {
     let start = Instant::now();
     let asked = ask_user(ctx)?;
     let calculated = complex_calculation(ctx);
@@ -388,7 +418,7 @@ fn spawn<T: Send + 'static>(
         })
 }
 
-fn two_threads(ctx: &Arc<Ctx>) -> Result<Measured, Error> {
+fn two_threads(ctx: &Arc<Shared>) -> Result<Measured, Error> {
     ctx.recorder.declare("thread");
     ctx.recorder.declare("thread2");
     let start = Instant::now();
@@ -415,7 +445,7 @@ fn two_threads(ctx: &Arc<Ctx>) -> Result<Measured, Error> {
     Ok(Measured::new(asked, calculated, total))
 }
 
-fn pool_of_two(ctx: &Arc<Ctx>) -> Result<Measured, Error> {
+fn pool_of_two(ctx: &Arc<Shared>) -> Result<Measured, Error> {
     let start = Instant::now();
     let shutting_down;
     let (calc_task, ask_task) = {
@@ -545,6 +575,11 @@ mod tests {
     use crate::console::Buffer;
     use crate::input::{Lines, Scripted};
     use std::io::Cursor;
+
+    /// Runs through the experiment's trait, as the tour and the CLI do.
+    fn run(config: &Config, input: Arc<dyn Input>, console: Arc<Buffer>) -> Result<Report, Error> {
+        config.run(&Ctx::new(console).with_input(input))
+    }
 
     fn scripted(ms: u64) -> Arc<dyn Input> {
         Arc::new(Scripted::new("Ana", Duration::from_millis(ms)))

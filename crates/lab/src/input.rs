@@ -44,6 +44,35 @@ pub trait Input: Send + Sync {
     /// because nobody saw it typed (true for pipes and scripts, false for a
     /// terminal, which shows what the person types).
     fn echoes(&self) -> bool;
+
+    /// Where the answers come from, for the report: `terminal`, `stdin`,
+    /// `scripted` or `closed`.
+    fn source(&self) -> &'static str;
+
+    /// How long a scripted user takes to answer; `None` for a person or a
+    /// pipe.
+    fn typing(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// An input that has ended: every question finds no answer. For
+/// experiments that ask nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Closed;
+
+impl Input for Closed {
+    fn read_line(&self) -> io::Result<Option<String>> {
+        Ok(None)
+    }
+
+    fn echoes(&self) -> bool {
+        false
+    }
+
+    fn source(&self) -> &'static str {
+        "closed"
+    }
 }
 
 /// Answers read line by line from a reader.
@@ -81,6 +110,11 @@ impl<R: BufRead + Send> Input for Lines<R> {
 
     fn echoes(&self) -> bool {
         self.echo
+    }
+
+    /// A reader that echoes is a pipe; one that does not is a terminal.
+    fn source(&self) -> &'static str {
+        if self.echo { "stdin" } else { "terminal" }
     }
 }
 
@@ -120,6 +154,14 @@ impl Input for Scripted {
 
     fn echoes(&self) -> bool {
         true
+    }
+
+    fn source(&self) -> &'static str {
+        "scripted"
+    }
+
+    fn typing(&self) -> Option<Duration> {
+        Some(self.typing)
     }
 }
 

@@ -11,10 +11,12 @@
 //! live lines to a [`Console`] and asks its questions to an [`Input`], both
 //! handed in by the caller.
 //!
-//! Every experiment has the same shape:
+//! Every experiment has the same shape, [`Experiment`]:
 //!
-//! - a `Config` with explicit sizes and fast defaults,
-//! - a `run(config, …) -> Result<Report, Error>` function,
+//! - a `Config` with explicit sizes and fast defaults, which implements
+//!   the trait: `id`, `title`, `explanation`, `validate` and `run(&Ctx)`;
+//! - a [`Ctx`] from the caller: console, input, live view, this binary for
+//!   child processes, and the one [`Stop`] signal;
 //! - a [`Report`]: explanation, tables, timelines, conclusions and raw
 //!   figures, serialisable with serde.
 //!
@@ -31,11 +33,12 @@
 //! ```
 //! use std::sync::Arc;
 //! use std::time::Duration;
-//! use waiter_lab::{console::Buffer, greet, input::Scripted};
+//! use waiter_lab::{Ctx, Experiment, console::Buffer, greet, input::Scripted};
 //!
 //! let console = Arc::new(Buffer::new());
 //! let user = Arc::new(Scripted::new("Ana", Duration::from_millis(5)));
-//! let report = greet::run(&greet::Config::default(), user, console.clone())?;
+//! let ctx = Ctx::new(console.clone()).with_input(user);
+//! let report = greet::Config::default().run(&ctx)?;
 //! assert_eq!(report.tables[0].rows.len(), 3); // one row per mode
 //! assert!(console.contents().contains("Hello, Ana"));
 //! # Ok::<(), waiter_lab::Error>(())
@@ -46,17 +49,20 @@ pub mod cores;
 pub mod dine;
 pub mod duration;
 mod error;
+pub mod experiment;
 pub mod export;
 pub mod gil;
 pub mod greet;
 pub mod input;
-pub mod interrupt;
 pub mod order;
 pub mod report;
+pub mod stop;
 pub mod tour;
 pub mod work;
 
 pub use console::Console;
 pub use error::Error;
+pub use experiment::{Ctx, Experiment};
 pub use input::Input;
 pub use report::Report;
+pub use stop::Stop;

@@ -31,10 +31,10 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use waiter_lab::{console::Silent, order};
+//! use waiter_lab::{Ctx, Experiment, console::Silent, order};
 //!
 //! let config = order::Config { tasks: 4, runs: 3, seed: Some(7), ..order::Config::default() };
-//! let report = order::run(&config, Arc::new(Silent))?;
+//! let report = config.run(&Ctx::new(Arc::new(Silent)))?;
 //! let expected = config.steps * (1 + 2 + 3 + 4);
 //! let totals = &report.tables[0].rows;
 //! assert!(totals.iter().all(|row| row[2] == (expected as i64).into()));
@@ -53,6 +53,7 @@ use crate::console::Console;
 use crate::error::Error;
 use crate::report::{Cell, Recorder, Report, State, Table, Timeline};
 use crate::work;
+use crate::{Ctx, Experiment};
 
 /// The experiment's settings. Every size is explicit; the defaults take a
 /// fraction of a second.
@@ -178,14 +179,8 @@ pub struct RunFigures {
     pub lost: u64,
 }
 
-/// Runs both variants, `config.runs` times each, writing one line per run
-/// to `console`.
-///
-/// # Errors
-///
-/// [`Error::Config`] for a zero size or an expected total beyond `u64`;
-/// pool or panic errors otherwise (bugs or an exhausted system).
-pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> {
+/// Measures and reports (see [`Experiment::run`]).
+fn measure(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> {
     validate(config)?;
     let expected = expected_total(config).ok_or_else(|| {
         Error::Config("tasks × steps is too large: the total would overflow".into())
@@ -475,9 +470,43 @@ fn conclusions(
     lines
 }
 
+impl Experiment for Config {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn title(&self) -> &'static str {
+        TITLE
+    }
+
+    fn explanation(&self) -> Vec<String> {
+        explanation(self)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        validate(self)
+    }
+
+    /// Runs both variants, `config.runs` times each, writing one line per run
+    /// to `console`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a zero size or an expected total beyond `u64`;
+    /// pool or panic errors otherwise (bugs or an exhausted system).
+    fn run(&self, ctx: &Ctx) -> Result<Report, Error> {
+        measure(self, Arc::clone(&ctx.console))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs through the experiment's trait, as the tour and the CLI do.
+    fn run(config: &Config, console: Arc<Buffer>) -> Result<Report, Error> {
+        config.run(&Ctx::new(console))
+    }
     use crate::console::Buffer;
 
     fn small() -> Config {

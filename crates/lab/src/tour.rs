@@ -16,33 +16,35 @@
 //!
 //! The tour reports as it goes ([`Progress`]): whoever runs it renders each
 //! part when it finishes and can write the report of what finished so far,
-//! so stopping it (Ctrl-C) loses only the part that was running. A [`stop`
-//! flag](run) is checked between parts.
+//! so stopping it (Ctrl-C) loses only the part that was running. The
+//! [`Ctx`]'s stop signal is checked between parts.
+//!
+//! Every part runs through [`Experiment`]: [`PartConfigs::experiment`] is
+//! the one place that maps a part to its experiment, and [`run_parts`]
+//! runs any list of experiments as a tour (the tests hand it doubles).
 //!
 //! ```
 //! use std::sync::Arc;
-//! use std::sync::atomic::AtomicBool;
+//! use waiter_lab::Ctx;
 //! use waiter_lab::console::Silent;
-//! use waiter_lab::dine::Quiet;
 //! use waiter_lab::tour::{self, Config, Size};
 //!
 //! let config = Config {
 //!     parts: vec!["order"], // one part, for the example
 //!     ..Config::new(Size::Quick)
 //! };
-//! let outcome = tour::run(&config, Arc::new(Silent), &Quiet, &AtomicBool::new(false), &());
+//! let outcome = tour::run(&config, &Ctx::new(Arc::new(Silent)), &());
 //! assert_eq!(outcome.finished.len(), 1);
 //! assert_eq!(outcome.finished[0].report.id, "order");
 //! ```
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::dine::{self, Live, Strategy};
+use crate::dine::{self, Strategy};
 use crate::input::Scripted;
-use crate::{Console, Error, Report, cores, gil, greet, order};
+use crate::{Ctx, Error, Experiment, Report, cores, gil, greet, order};
 
 /// The tour's id, also its subcommand.
 pub const ID: &str = "tour";
@@ -140,9 +142,6 @@ pub struct Config {
     pub parts: Vec<&'static str>,
     /// The name the scripted user types in `greet`.
     pub name: String,
-    /// This binary, re-run as a child by `cores` to time processes; `None`
-    /// leaves those rows out.
-    pub exe: Option<PathBuf>,
     /// Whether `gil` runs its process-pool mode: only if the running binary
     /// serves process-pool workers (see [`gil::Config::processes`]).
     pub processes: bool,
@@ -151,14 +150,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// Every part at `size`, user "Ana", no child processes, no CPython
-    /// (the CLI fills those in).
+    /// Every part at `size`, user "Ana", no process pool, no CPython (the
+    /// CLI fills those in; the binary for `cores`' child processes is the
+    /// [`Ctx`]'s).
     pub fn new(size: Size) -> Self {
         Self {
             size,
             parts: PARTS.iter().map(|part| part.id).collect(),
             name: "Ana".to_owned(),
-            exe: None,
             processes: false,
             python: None,
         }
@@ -227,6 +226,21 @@ pub struct PartConfigs {
     pub gil: gil::Config,
 }
 
+impl PartConfigs {
+    /// The experiment of the part with this id, at these sizes: the one
+    /// place a part meets its experiment.
+    pub fn experiment(&self, id: &str) -> Option<&dyn Experiment> {
+        Some(match id {
+            greet::ID => &self.greet,
+            order::ID => &self.order,
+            cores::ID => &self.cores,
+            dine::ID => &self.dine,
+            gil::ID => &self.gil,
+            _ => return None,
+        })
+    }
+}
+
 /// A part that ran to the end.
 #[derive(Debug)]
 pub struct Finished {
@@ -271,35 +285,46 @@ pub trait Progress {
 
 impl Progress for () {}
 
-/// Runs the tour's parts in order; `stop`, checked before each part, ends
-/// it early. A failing part is recorded and the tour goes on: one missing
-/// table should not cost the others.
-pub fn run(
-    config: &Config,
-    console: Arc<dyn Console>,
-    live: &dyn Live,
-    stop: &AtomicBool,
+/// Runs the tour's chosen parts in the note's order, with the sizes of
+/// `config` and its scripted user; `ctx.stop`, checked before each part,
+/// ends it early. A failing part is recorded and the tour goes on: one
+/// missing table should not cost the others.
+pub fn run(config: &Config, ctx: &Ctx, progress: &dyn Progress) -> Outcome {
+    let settings = config.part_configs();
+    let ctx = ctx.clone().with_input(Arc::new(Scripted::new(
+        config.name.clone(),
+        settings.typing,
+    )));
+    let parts: Vec<(&'static Part, &dyn Experiment)> = PARTS
+        .iter()
+        .filter(|part| config.parts.contains(&part.id))
+        .filter_map(|part| Some((part, settings.experiment(part.id)?)))
+        .collect();
+    run_parts(&parts, &ctx, progress)
+}
+
+/// Runs `parts` in the order given, each with its experiment, as
+/// [`run`] does: the stop signal is checked before each part, and a
+/// failing part is recorded without ending the tour.
+pub fn run_parts(
+    parts: &[(&'static Part, &dyn Experiment)],
+    ctx: &Ctx,
     progress: &dyn Progress,
 ) -> Outcome {
-    let settings = config.part_configs();
     let mut outcome = Outcome::default();
-    let chosen = PARTS.iter().filter(|part| config.parts.contains(&part.id));
-    for (number, part) in chosen.enumerate() {
-        if stop.load(Ordering::Acquire) {
+    for (number, &(part, experiment)) in parts.iter().enumerate() {
+        if ctx.stop.requested() {
             outcome.stopped_before = Some(part);
             break;
         }
         let started = Instant::now();
-        let result = run_part(
-            part,
-            config,
-            &settings,
-            &console,
-            live,
-            progress,
+        progress.starting(
             number + 1,
+            part,
+            experiment.title(),
+            &experiment.explanation(),
         );
-        match result {
+        match experiment.run(ctx) {
             Ok(report) => {
                 let finished = Finished {
                     part,
@@ -318,69 +343,14 @@ pub fn run(
     outcome
 }
 
-fn run_part(
-    part: &'static Part,
-    config: &Config,
-    settings: &PartConfigs,
-    console: &Arc<dyn Console>,
-    live: &dyn Live,
-    progress: &dyn Progress,
-    number: usize,
-) -> Result<Report, Error> {
-    let console = Arc::clone(console);
-    match part.id {
-        greet::ID => {
-            progress.starting(
-                number,
-                part,
-                greet::TITLE,
-                &greet::explanation(&settings.greet),
-            );
-            let user = Arc::new(Scripted::new(config.name.clone(), settings.typing));
-            greet::run(&settings.greet, user, console)
-        }
-        order::ID => {
-            progress.starting(
-                number,
-                part,
-                order::TITLE,
-                &order::explanation(&settings.order),
-            );
-            order::run(&settings.order, console)
-        }
-        cores::ID => {
-            progress.starting(
-                number,
-                part,
-                cores::TITLE,
-                &cores::explanation(&settings.cores),
-            );
-            cores::run(&settings.cores, config.exe.as_deref(), console)
-        }
-        dine::ID => {
-            progress.starting(
-                number,
-                part,
-                dine::TITLE,
-                &dine::explanation(&settings.dine),
-            );
-            dine::run(&settings.dine, console, live)
-        }
-        gil::ID => {
-            progress.starting(number, part, gil::TITLE, &gil::explanation(&settings.gil));
-            gil::run(&settings.gil, console)
-        }
-        other => Err(Error::Config(format!("the tour has no part '{other}'"))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
 
     use super::*;
     use crate::console::{Buffer, Silent};
-    use crate::dine::Quiet;
+    use crate::experiment::{Behaviour, Double};
+    use crate::{Stop, report::Report};
 
     #[derive(Default)]
     struct Heard(Mutex<Vec<String>>);
@@ -443,13 +413,7 @@ mod tests {
         };
         let console = Arc::new(Buffer::new());
         let heard = Heard::default();
-        let outcome = run(
-            &config,
-            console.clone(),
-            &Quiet,
-            &AtomicBool::new(false),
-            &heard,
-        );
+        let outcome = run(&config, &Ctx::new(console.clone()), &heard);
         let ids: Vec<&str> = outcome
             .finished
             .iter()
@@ -466,15 +430,93 @@ mod tests {
 
     #[test]
     fn the_stop_flag_ends_the_tour_before_the_next_part() {
-        let stop = AtomicBool::new(true);
-        let outcome = run(
-            &Config::new(Size::Quick),
-            Arc::new(Silent),
-            &Quiet,
-            &stop,
-            &(),
-        );
+        let stop = Stop::new();
+        stop.request();
+        let ctx = Ctx::new(Arc::new(Silent)).with_stop(stop);
+        let outcome = run(&Config::new(Size::Quick), &ctx, &());
         assert!(outcome.finished.is_empty());
         assert_eq!(outcome.stopped_before.map(|p| p.id), Some("greet"));
+    }
+
+    #[test]
+    fn every_part_has_an_experiment_with_its_id() {
+        let settings = Config::new(Size::Quick).part_configs();
+        for part in &PARTS {
+            let experiment = settings.experiment(part.id).expect("every part runs");
+            assert_eq!(experiment.id(), part.id);
+            assert!(!experiment.explanation().is_empty());
+            experiment.validate().unwrap();
+        }
+        assert!(settings.experiment("nope").is_none());
+    }
+
+    fn double(id: &str, behaviour: Behaviour) -> Double {
+        let mut report = Report::new(id, format!("the {id} double"));
+        report.explanation = vec![format!("what {id} shows")];
+        Double::new(report, behaviour)
+    }
+
+    #[test]
+    fn a_failing_part_is_recorded_and_the_tour_goes_on() {
+        let (first, broken, last) = (
+            double("one", Behaviour::Report),
+            double("two", Behaviour::Fail("boom".into())),
+            double("three", Behaviour::Report),
+        );
+        let parts: [(&'static Part, &dyn Experiment); 3] = [
+            (&PARTS[0], &first),
+            (&PARTS[1], &broken),
+            (&PARTS[2], &last),
+        ];
+        let heard = Heard::default();
+        let outcome = run_parts(&parts, &Ctx::new(Arc::new(Silent)), &heard);
+        let ids: Vec<&str> = outcome
+            .finished
+            .iter()
+            .map(|f| f.report.id.as_str())
+            .collect();
+        assert_eq!(ids, ["one", "three"]);
+        assert_eq!(outcome.failed.len(), 1);
+        assert_eq!(outcome.failed[0].0.id, "order");
+        assert!(outcome.failed[0].1.to_string().contains("boom"));
+        assert_eq!(
+            *heard.0.lock().unwrap(),
+            [
+                "start 1 greet",
+                "done one",
+                "start 2 order",
+                "failed order: two failed: boom",
+                "start 3 cores",
+                "done three",
+            ]
+        );
+        assert_eq!((first.runs(), broken.runs(), last.runs()), (1, 1, 1));
+    }
+
+    #[test]
+    fn a_stop_during_a_part_ends_the_tour_after_it() {
+        let stop = Stop::new();
+        let waits = double("waits", Behaviour::UntilStopped);
+        let never = double("never", Behaviour::Report);
+        let parts: [(&'static Part, &dyn Experiment); 2] =
+            [(&PARTS[0], &waits), (&PARTS[1], &never)];
+        let ctx = Ctx::new(Arc::new(Silent)).with_stop(stop.clone());
+        let outcome = std::thread::scope(|s| {
+            let tour = s.spawn(|| run_parts(&parts, &ctx, &()));
+            while waits.runs() == 0 {
+                std::thread::yield_now();
+            }
+            stop.request();
+            tour.join().unwrap()
+        });
+        assert_eq!(outcome.finished.len(), 1);
+        assert!(
+            outcome.finished[0]
+                .report
+                .figures
+                .contains_key("interrupted")
+        );
+        assert_eq!(outcome.stopped_before.map(|p| p.id), Some("order"));
+        assert_eq!(never.runs(), 0);
     }
 }

@@ -37,6 +37,7 @@
 //! use std::time::Duration;
 //! use waiter_lab::console::Silent;
 //! use waiter_lab::cores::{self, Config};
+//! use waiter_lab::{Ctx, Experiment};
 //!
 //! let config = Config {
 //!     threads: vec![1, 2],
@@ -48,7 +49,7 @@
 //!     repeats: 1,
 //! };
 //! // No binary to re-run: the process rows say "not measured".
-//! let report = cores::run(&config, None, Arc::new(Silent))?;
+//! let report = config.run(&Ctx::new(Arc::new(Silent)))?;
 //! let slicing = report.table(cores::SLICING_TABLE).unwrap();
 //! assert_eq!(slicing.rows.len(), 2); // k = 1 and k = 2
 //! # Ok::<(), waiter_lab::Error>(())
@@ -65,6 +66,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
+
+use crate::{Ctx, Experiment};
 
 use crate::console::Console;
 use crate::duration::{self, micros};
@@ -330,19 +333,8 @@ pub struct TimelineFigures {
     pub median_turn_us: Option<u64>,
 }
 
-/// Runs the experiment: the machine, the time-slicing runs, the timelines
-/// and the costs, writing a line per step to `console`.
-///
-/// `exe` is the binary to re-run as a child for the process costs (the
-/// CLI passes [`std::env::current_exe`]); it must honour [`child::ENV`].
-/// With `None` those rows say "not measured".
-///
-/// # Errors
-///
-/// [`Error::Config`] for settings out of range; [`Error::Spawn`],
-/// [`Error::Child`] or [`Error::Pool`] if the system refuses a thread, a
-/// process or a pool; [`Error::Panicked`] for a bug in the lab.
-pub fn run(
+/// Measures and reports (see [`Experiment::run`]).
+fn measure(
     config: &Config,
     exe: Option<&Path>,
     console: Arc<dyn Console>,
@@ -1039,9 +1031,48 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+impl Experiment for Config {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn title(&self) -> &'static str {
+        TITLE
+    }
+
+    fn explanation(&self) -> Vec<String> {
+        explanation(self)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        validate(self)
+    }
+
+    /// Runs the experiment: the machine, the time-slicing runs, the timelines
+    /// and the costs, writing a line per step to `ctx.console`.
+    ///
+    /// `ctx.exe` is the binary to re-run as a child for the process costs
+    /// (the CLI passes [`std::env::current_exe`]); it must honour
+    /// [`child::ENV`]. With `None` those rows say "not measured".
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for settings out of range; [`Error::Spawn`],
+    /// [`Error::Child`] or [`Error::Pool`] if the system refuses a thread, a
+    /// process or a pool; [`Error::Panicked`] for a bug in the lab.
+    fn run(&self, ctx: &Ctx) -> Result<Report, Error> {
+        measure(self, ctx.exe.as_deref(), Arc::clone(&ctx.console))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs through the experiment's trait, as the tour and the CLI do.
+    fn run(config: &Config, exe: Option<&Path>, console: Arc<Buffer>) -> Result<Report, Error> {
+        config.run(&Ctx::new(console).with_exe(exe.map(Path::to_path_buf)))
+    }
     use crate::console::Buffer;
 
     fn small() -> Config {

@@ -54,7 +54,8 @@
 //! use std::sync::Arc;
 //! use std::time::Duration;
 //! use waiter_lab::console::Silent;
-//! use waiter_lab::dine::{self, Config, Quiet, Strategy};
+//! use waiter_lab::dine::{self, Config, Strategy};
+//! use waiter_lab::{Ctx, Experiment};
 //!
 //! let config = Config {
 //!     strategies: vec![Strategy::Waiter],
@@ -62,7 +63,7 @@
 //!     seed: Some(7),
 //!     ..Config::default()
 //! };
-//! let report = dine::run(&config, Arc::new(Silent), &Quiet)?;
+//! let report = config.run(&Ctx::new(Arc::new(Silent)))?;
 //! let outcome = &dine::outcomes(&report)[0];
 //! assert!(outcome["most_eating"].as_u64().unwrap() <= 2); // ⌊5/2⌋
 //! assert!(outcome["deadlock"].is_null());
@@ -90,10 +91,11 @@ use std::time::{Duration, Instant};
 use ::waiter::Policy;
 use serde::Serialize;
 
+use crate::{Ctx, Experiment, Stop};
+
 use crate::console::Console;
 use crate::duration::{self, Range};
 use crate::error::Error;
-use crate::interrupt;
 use crate::report::{Cell, Recorder, Report, Table, Timeline};
 
 pub use live::{Live, Phase, Quiet, Snapshot};
@@ -505,33 +507,29 @@ impl Outcome {
     }
 }
 
-/// Runs every strategy of `config`, one after the other, each for
-/// `config.duration` (or until it deadlocks), writing one line per
-/// strategy to `console` and following each run on `live`.
-///
-/// # Errors
-///
-/// [`Error::Config`] for a setting out of range; [`Error::Invariant`] if a
-/// fork was ever in two hands or two neighbours ate at once (a bug, never a
-/// result); thread, waiter or panic errors otherwise. A deadlock is not an
-/// error: it is what `naive` shows, and the report says so.
-pub fn run(config: &Config, console: Arc<dyn Console>, live: &dyn Live) -> Result<Report, Error> {
+/// Measures and reports (see [`Experiment::run`]).
+fn measure(
+    config: &Config,
+    console: Arc<dyn Console>,
+    live: &dyn Live,
+    stop: &Stop,
+) -> Result<Report, Error> {
     validate(config)?;
     let seed = config.seed.unwrap_or_else(rand::random);
     let mut outcomes = Vec::with_capacity(config.strategies.len());
     for &strategy in &config.strategies {
-        if interrupt::requested() {
+        if stop.requested() {
             break;
         }
         live.started(strategy, config);
-        let outcome = run_strategy(config, strategy, seed, live)?;
+        let outcome = run_strategy(config, strategy, seed, live, stop)?;
         live.finished(&outcome);
         console.line(&outcome.line());
         outcomes.push(outcome);
     }
     let ran = outcomes.len();
     let mut report = report(config, seed, outcomes);
-    if interrupt::requested() {
+    if stop.requested() {
         report.conclusions.insert(
             0,
             format!(
@@ -578,9 +576,10 @@ fn run_strategy(
     strategy: Strategy,
     seed: u64,
     live: &dyn Live,
+    stop: &Stop,
 ) -> Result<Outcome, Error> {
     let seating = seating(config, strategy)?;
-    dine_at(config, strategy, &*seating, seed, live)
+    dine_at(config, strategy, &*seating, seed, live, stop)
 }
 
 /// Seats the philosophers at `seating`, watches them, adds up.
@@ -590,6 +589,7 @@ fn dine_at(
     seating: &dyn Seating,
     seed: u64,
     live: &dyn Live,
+    stop: &Stop,
 ) -> Result<Outcome, Error> {
     let n = config.philosophers;
     let recorder = Recorder::new();
@@ -627,7 +627,7 @@ fn dine_at(
             }
         }
         let deadlock = match failure {
-            None => watchdog::watch(&shared, live),
+            None => watchdog::watch(&shared, live, stop),
             Some(_) => None,
         };
         shared.halt();
@@ -943,9 +943,51 @@ fn conclusions(config: &Config, outcomes: &[Outcome]) -> Vec<String> {
     lines
 }
 
+impl Experiment for Config {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn title(&self) -> &'static str {
+        TITLE
+    }
+
+    fn explanation(&self) -> Vec<String> {
+        explanation(self)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        validate(self)
+    }
+
+    /// Runs every strategy of `config`, one after the other, each for
+    /// `config.duration` (or until it deadlocks), writing one line per
+    /// strategy to `console` and following each run on `live`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a setting out of range; [`Error::Invariant`] if a
+    /// fork was ever in two hands or two neighbours ate at once (a bug, never a
+    /// result); thread, waiter or panic errors otherwise. A deadlock is not an
+    /// error: it is what `naive` shows, and the report says so.
+    fn run(&self, ctx: &Ctx) -> Result<Report, Error> {
+        measure(self, Arc::clone(&ctx.console), &*ctx.live, &ctx.stop)
+    }
+
+    /// A stopped run ends its step and reports what it measured.
+    fn reports_when_stopped(&self) -> bool {
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs through the experiment's trait, as the tour and the CLI do.
+    fn run(config: &Config, console: Arc<Buffer>, live: Arc<dyn Live>) -> Result<Report, Error> {
+        config.run(&Ctx::new(console).with_live(live))
+    }
     use crate::console::Buffer;
 
     /// A short run of `strategies`.
@@ -967,7 +1009,7 @@ mod tests {
         config
             .strategies
             .iter()
-            .map(|&s| run_strategy(config, s, seed, &Quiet).unwrap())
+            .map(|&s| run_strategy(config, s, seed, &Quiet, &Stop::new()).unwrap())
             .collect()
     }
 
@@ -1175,7 +1217,7 @@ mod tests {
             ..short(&[Strategy::Naive], 1)
         };
         let started = Instant::now();
-        match dine_at(&config, Strategy::Naive, &Grabby, 1, &Quiet) {
+        match dine_at(&config, Strategy::Naive, &Grabby, 1, &Quiet, &Stop::new()) {
             Err(Error::Invariant { strategy, message }) => {
                 assert_eq!(strategy, "naive");
                 assert!(
@@ -1198,7 +1240,7 @@ mod tests {
             philosophers: 3,
             ..short(&Strategy::ALL, 5)
         };
-        let report = run(&config, console.clone(), &Quiet).unwrap();
+        let report = run(&config, console.clone(), Arc::new(Quiet)).unwrap();
         let rows = &report.tables[0].rows;
         let names: Vec<String> = rows.iter().map(|r| r[0].display()).collect();
         assert_eq!(
@@ -1227,7 +1269,7 @@ mod tests {
             philosophers: 4,
             ..short(&[Strategy::Ordered], 9)
         };
-        let report = run(&config, Arc::new(Buffer::new()), &Quiet).unwrap();
+        let report = run(&config, Arc::new(Buffer::new()), Arc::new(Quiet)).unwrap();
         assert_eq!(report.tables.len(), 2);
         assert_eq!(report.tables[1].rows.len(), 4);
         let meals: i64 = report.tables[1]
@@ -1266,10 +1308,10 @@ mod tests {
                     .push(format!("end {}", outcome.strategy.name()));
             }
         }
-        let seen = Seen::default();
+        let seen = Arc::new(Seen::default());
         let config = short(&[Strategy::Waiter, Strategy::Footman], 4);
-        run(&config, Arc::new(Buffer::new()), &seen).unwrap();
-        let seen = seen.0.into_inner().unwrap();
+        run(&config, Arc::new(Buffer::new()), seen.clone()).unwrap();
+        let seen = seen.0.lock().unwrap().clone();
         assert_eq!(seen.first().map(String::as_str), Some("start waiter"));
         assert_eq!(seen.last().map(String::as_str), Some("end footman"));
         assert!(seen.iter().any(|s| s == "tick"));
@@ -1344,7 +1386,7 @@ mod tests {
                 "at most 1 hour",
             ),
         ] {
-            match run(&config, Arc::new(Buffer::new()), &Quiet) {
+            match run(&config, Arc::new(Buffer::new()), Arc::new(Quiet)) {
                 Err(Error::Config(message)) => assert!(message.contains(words), "{message}"),
                 other => panic!("{config:?}: {other:?}"),
             }

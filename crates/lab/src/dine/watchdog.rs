@@ -33,6 +33,7 @@ use serde::Serialize;
 
 use super::live::{Live, TICK};
 use super::philosopher::{Graph, Shared};
+use crate::Stop;
 use crate::duration;
 
 /// How often the watchdog looks.
@@ -125,7 +126,7 @@ pub(crate) fn find_deadlock(graph: &Graph) -> Option<Vec<usize>> {
 }
 
 /// Watches the run until it is over; returns the deadlock if it found one.
-pub(crate) fn watch(shared: &Shared<'_>, live: &dyn Live) -> Option<Deadlock> {
+pub(crate) fn watch(shared: &Shared<'_>, live: &dyn Live, stop: &Stop) -> Option<Deadlock> {
     let deadline = shared.start + shared.config.duration;
     let mut next_tick = shared.start;
     loop {
@@ -135,7 +136,7 @@ pub(crate) fn watch(shared: &Shared<'_>, live: &dyn Live) -> Option<Deadlock> {
         }
         // Ctrl-C ends the run as its time running out would: the meals so
         // far are counted, over the time actually dined.
-        if now >= deadline || shared.checker.is_broken() || crate::interrupt::requested() {
+        if now >= deadline || shared.checker.is_broken() || stop.requested() {
             shared.halt();
             return None;
         }

@@ -70,6 +70,7 @@ use waiter::gil::{DEFAULT_SWITCH_INTERVAL, Gil, Python};
 
 use super::modes::GilRecord;
 use super::timeline;
+use crate::Stop;
 use crate::duration::{self, micros};
 use crate::error::Error;
 use crate::report::{Lane, Recorder, State};
@@ -259,13 +260,13 @@ pub struct CaseRun {
 const SPIN: u64 = 2_000;
 
 /// Runs one case with the simulated GIL. The client starts after two
-/// intervals, when the CPU threads are under way.
+/// intervals, when the CPU threads are under way; `stop` ends it early.
 ///
 /// # Errors
 ///
 /// [`Error::Spawn`] if a thread cannot start, [`Error::Panicked`] for a
 /// bug.
-pub fn run_case(case: &Case) -> Result<CaseRun, Error> {
+pub fn run_case(case: &Case, interrupted: &Stop) -> Result<CaseRun, Error> {
     let (server, client) = Wire::pair().map_err(|source| Error::Spawn {
         name: "the convoy's pipes".into(),
         source,
@@ -297,9 +298,9 @@ pub fn run_case(case: &Case) -> Result<CaseRun, Error> {
                 thread::sleep(case.interval * 2);
                 // Dropping `client` at the end hangs up: the echo ends.
                 match case.client {
-                    Client::Process => client_loop(case, io, |f| f(), &client),
+                    Client::Process => client_loop(case, io, |f| f(), &client, interrupted),
                     Client::Thread => gil.run("client", |py| {
-                        client_loop(case, io, |f| py.blocking(f), &client)
+                        client_loop(case, io, |f| py.blocking(f), &client, interrupted)
                     }),
                 }
             })?;
@@ -396,12 +397,13 @@ fn client_loop(
     io: &Recorder,
     mut blocking: impl FnMut(&mut dyn FnMut()),
     wire: &Wire,
+    interrupted: &Stop,
 ) -> Vec<Duration> {
     let began = Instant::now();
     let mut rtts = Vec::new();
     for done in 0..case.round_trips {
         let enough = done >= MIN_ROUND_TRIPS && began.elapsed() >= case.budget;
-        if enough || crate::interrupt::requested() {
+        if enough || interrupted.requested() {
             break;
         }
         let start = Instant::now() + PAUSE;
@@ -473,7 +475,7 @@ mod tests {
                 round_trips: 5,
                 budget: Duration::from_secs(60),
             };
-            let run = run_case(&case).unwrap();
+            let run = run_case(&case, &Stop::new()).unwrap();
             assert_eq!(run.rtts.len(), 5);
             assert!(run.rtts.iter().all(|d| *d > Duration::ZERO));
             assert_eq!(run.gil.max_holders(), 1, "{client}");

@@ -39,6 +39,7 @@
 //! use std::sync::Arc;
 //! use waiter_lab::console::Silent;
 //! use waiter_lab::gil::{self, Config, Workload};
+//! use waiter_lab::{Ctx, Experiment};
 //!
 //! let config = Config {
 //!     workloads: vec![Workload::Io],
@@ -46,7 +47,7 @@
 //!     convoy: false,
 //!     ..Config::default()
 //! };
-//! let report = gil::run(&config, Arc::new(Silent))?;
+//! let report = config.run(&Ctx::new(Arc::new(Silent)))?;
 //! let rows = &report.table(gil::TABLE).unwrap().rows;
 //! assert_eq!(rows.len(), 9); // every mode, the CPython ones "not run"
 //! # Ok::<(), waiter_lab::Error>(())
@@ -67,10 +68,11 @@ use std::time::Duration;
 use serde::Serialize;
 use waiter::gil::DEFAULT_SWITCH_INTERVAL;
 
+use crate::{Ctx, Experiment, Stop};
+
 use crate::console::Console;
 use crate::duration::{self, micros};
 use crate::error::Error;
-use crate::interrupt;
 use crate::report::{Cell, Report, Table, Timeline};
 
 /// Why a row was not measured after Ctrl-C.
@@ -258,17 +260,8 @@ pub struct ConvoyRow {
     pub cpython: Option<Latency>,
 }
 
-/// Runs the experiment, writing a line per measurement to `console`.
-///
-/// # Errors
-///
-/// [`Error::Config`] for settings out of range; [`Error::Spawn`] if the
-/// system refuses a thread; [`Error::Invariant`] if two modes count a
-/// different number of primes, or two threads held the simulated GIL at
-/// once; [`Error::Panicked`] for a bug in the lab. A missing or failing
-/// interpreter, or a process pool that cannot start, is not an error:
-/// those rows say "not run", and why.
-pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> {
+/// Measures and reports (see [`Experiment::run`]).
+fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Report, Error> {
     validate(config)?;
     let unit = config.unit();
     let sizes = Sizes {
@@ -291,10 +284,10 @@ pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> 
         let units = workload.units(&sizes);
         let mut oracle = None;
         for mode in Mode::RUST {
-            let outcome = if interrupt::requested() {
+            let outcome = if stop.requested() {
                 Outcome::NotRun(INTERRUPTED.into())
             } else {
-                run_rust(mode, &units, config)?
+                run_rust(mode, &units, config, stop)?
             };
             let row = match outcome {
                 Outcome::NotRun(why) => Row::not_run(workload, mode, &why),
@@ -346,11 +339,11 @@ pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> 
     };
     let mut convoy_rows = Vec::new();
     for case in &cases {
-        if interrupt::requested() {
+        if stop.requested() {
             break;
         }
-        let run = convoy::run_case(case)?;
-        if interrupt::requested() {
+        let run = convoy::run_case(case, stop)?;
+        if stop.requested() {
             // Cut short: fewer round trips than a figure needs.
             break;
         }
@@ -390,7 +383,7 @@ pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> 
     // 3. CPython.
     let baseline = match &config.python {
         None => Err("no Python interpreter was given".to_owned()),
-        Some(_) if interrupt::requested() => Err(INTERRUPTED.to_owned()),
+        Some(_) if stop.requested() => Err(INTERRUPTED.to_owned()),
         Some(python) => {
             console.line(&format!(
                 "CPython: running python/gil_baseline.py with {} (stopped after {} at most)…",
@@ -404,7 +397,7 @@ pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> 
                 switch_interval: DEFAULT_SWITCH_INTERVAL,
                 convoy: cases.clone(),
             };
-            python::run(python, &request, config.python_timeout)
+            python::run(python, &request, config.python_timeout, stop)
         }
     };
     let mut notes = Vec::new();
@@ -512,7 +505,7 @@ pub fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> 
     report.timelines = timelines;
     report.conclusions = conclusions(&rows, &convoy_rows, &claims, &baseline, &sizes, unit);
     report.conclusions.extend(notes);
-    if interrupt::requested() {
+    if stop.requested() {
         report.conclusions.insert(
             0,
             format!(
@@ -565,7 +558,7 @@ enum Outcome {
     NotRun(String),
 }
 
-fn run_rust(mode: Mode, units: &[Unit], config: &Config) -> Result<Outcome, Error> {
+fn run_rust(mode: Mode, units: &[Unit], config: &Config, stop: &Stop) -> Result<Outcome, Error> {
     Ok(match mode {
         Mode::Sequential => Outcome::Done(modes::sequential(units)),
         Mode::Threads => Outcome::Done(modes::threads(units)?),
@@ -574,7 +567,7 @@ fn run_rust(mode: Mode, units: &[Unit], config: &Config) -> Result<Outcome, Erro
         Mode::Processes => match modes::processes(units) {
             Ok(measured) => Outcome::Done(measured),
             // Its workers died of the same Ctrl-C.
-            Err(_) if interrupt::requested() => Outcome::NotRun(INTERRUPTED.into()),
+            Err(_) if stop.requested() => Outcome::NotRun(INTERRUPTED.into()),
             Err(why) => Outcome::NotRun(why),
         },
         Mode::Async => Outcome::Done(modes::asynchronous(units)?),
@@ -1084,6 +1077,43 @@ fn conclusions(
         ));
     }
     lines
+}
+
+impl Experiment for Config {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn title(&self) -> &'static str {
+        TITLE
+    }
+
+    fn explanation(&self) -> Vec<String> {
+        explanation(self)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        validate(self)
+    }
+
+    /// Runs the experiment, writing a line per measurement to `console`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for settings out of range; [`Error::Spawn`] if the
+    /// system refuses a thread; [`Error::Invariant`] if two modes count a
+    /// different number of primes, or two threads held the simulated GIL at
+    /// once; [`Error::Panicked`] for a bug in the lab. A missing or failing
+    /// interpreter, or a process pool that cannot start, is not an error:
+    /// those rows say "not run", and why.
+    fn run(&self, ctx: &Ctx) -> Result<Report, Error> {
+        measure(self, Arc::clone(&ctx.console), &ctx.stop)
+    }
+
+    /// A stopped run ends its step and reports what it measured.
+    fn reports_when_stopped(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use super::convoy::{Case, Client};
 use super::workload::Workload;
-use crate::{duration, interrupt};
+use crate::{Stop, duration};
 
 /// `python/gil_baseline.py`, as built into the library.
 pub const SCRIPT: &str = include_str!("../../../../python/gil_baseline.py");
@@ -183,7 +183,7 @@ pub fn seconds(s: f64) -> Duration {
     Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO)
 }
 
-/// Runs the script with `python`, at most `timeout`.
+/// Runs the script with `python`, at most `timeout`; `stop` kills it.
 ///
 /// # Errors
 ///
@@ -191,7 +191,12 @@ pub fn seconds(s: f64) -> Duration {
 /// found or did not start, it failed (with the last line it wrote to
 /// stderr), it ran past `timeout` and was killed, or its answer is not
 /// the JSON expected.
-pub fn run(python: &Path, request: &Request, timeout: Duration) -> Result<Baseline, String> {
+pub fn run(
+    python: &Path,
+    request: &Request,
+    timeout: Duration,
+    stop: &Stop,
+) -> Result<Baseline, String> {
     let dir = TempDir::new().map_err(|e| format!("cannot write the Python script: {e}"))?;
     let script = dir.0.join("gil_baseline.py");
     std::fs::write(&script, SCRIPT).map_err(|e| format!("cannot write the Python script: {e}"))?;
@@ -213,7 +218,7 @@ pub fn run(python: &Path, request: &Request, timeout: Duration) -> Result<Baseli
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if interrupt::requested() => {
+            Ok(None) if stop.requested() => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!("{shown} was stopped: the run was interrupted"));
@@ -307,6 +312,7 @@ mod tests {
             Path::new("/no/such/python"),
             &request,
             Duration::from_secs(5),
+            &Stop::new(),
         )
         .unwrap_err();
         assert_eq!(reason, "/no/such/python was not found");
@@ -317,9 +323,21 @@ mod tests {
     fn a_failing_or_babbling_interpreter_is_a_reason() {
         // `false` exits 1 at once; `echo` answers with its arguments.
         let request = Request::new(Duration::from_millis(1), Duration::from_millis(1));
-        let failed = run(Path::new("false"), &request, Duration::from_secs(5)).unwrap_err();
+        let failed = run(
+            Path::new("false"),
+            &request,
+            Duration::from_secs(5),
+            &Stop::new(),
+        )
+        .unwrap_err();
         assert!(failed.contains("false failed"), "{failed}");
-        let babbled = run(Path::new("echo"), &request, Duration::from_secs(5)).unwrap_err();
+        let babbled = run(
+            Path::new("echo"),
+            &request,
+            Duration::from_secs(5),
+            &Stop::new(),
+        )
+        .unwrap_err();
         assert!(babbled.contains("expected JSON"), "{babbled}");
     }
 
@@ -337,7 +355,8 @@ mod tests {
         // for writing: exec then says "text file busy" for a moment.
         for _ in 0..50 {
             let started = Instant::now();
-            let reason = run(&hang, &request, Duration::from_millis(300)).unwrap_err();
+            let reason =
+                run(&hang, &request, Duration::from_millis(300), &Stop::new()).unwrap_err();
             if reason.contains("busy") {
                 thread::sleep(Duration::from_millis(20));
                 continue;

@@ -11,6 +11,11 @@ use super::*;
 use crate::console::{Buffer, Silent};
 use crate::report::State;
 
+/// Runs through the experiment's trait, as the tour and the CLI do.
+fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> {
+    config.run(&Ctx::new(console))
+}
+
 /// Tiny sizes: units of about 5 ms; no processes (this harness cannot
 /// serve as a worker).
 fn tiny() -> Config {
