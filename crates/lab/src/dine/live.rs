@@ -93,7 +93,7 @@ impl Snapshot {
 
 /// Follows a run as it happens. Every method has an empty default, so a
 /// view implements only what it shows. Calls come from the thread that
-/// called [`run`](super::run), one at a time.
+/// called [`Experiment::run`](crate::Experiment::run), one at a time.
 pub trait Live: Send + Sync {
     /// A strategy starts dining.
     fn started(&self, _strategy: Strategy, _config: &Config) {}

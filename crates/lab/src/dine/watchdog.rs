@@ -1,7 +1,7 @@
 //! The watchdog: ends the run on time, or as soon as it deadlocks.
 //!
 //! While the philosophers dine, the thread that called
-//! [`run`](super::run) becomes the watchdog. Every [`POLL`] it:
+//! [`Experiment::run`](crate::Experiment::run) becomes the watchdog. Every [`POLL`] it:
 //!
 //! 1. stops the run if its time is up, or if the invariant broke;
 //! 2. reads the strategy's **wait-for graph** (philosopher → the

@@ -53,7 +53,7 @@ pub trait Experiment: Send + Sync {
     fn explanation(&self) -> Vec<String>;
 
     /// Checks the settings, with the same words the CLI uses for the same
-    /// values ([`crate::limits`]).
+    /// values.
     ///
     /// # Errors
     ///

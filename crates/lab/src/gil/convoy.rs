@@ -44,6 +44,7 @@
 //!
 //! ```
 //! use std::time::Duration;
+//! use waiter_lab::Stop;
 //! use waiter_lab::gil::convoy::{Case, Client, run_case, summarize};
 //!
 //! let case = Case {
@@ -53,7 +54,7 @@
 //!     round_trips: 5,
 //!     budget: Duration::from_millis(50),
 //! };
-//! let run = run_case(&case)?;
+//! let run = run_case(&case, &Stop::new())?;
 //! let latency = summarize(&run.rtts).unwrap();
 //! assert!(latency.median > Duration::ZERO);
 //! # Ok::<(), waiter_lab::Error>(())

@@ -19,11 +19,12 @@
 //! ```
 //! use std::path::Path;
 //! use std::time::Duration;
+//! use waiter_lab::Stop;
 //! use waiter_lab::gil::python::{self, Request};
 //!
 //! let request = Request::new(Duration::from_millis(5), Duration::from_millis(5));
-//! let error = python::run(Path::new("/no/such/python"), &request, Duration::from_secs(5))
-//!     .unwrap_err();
+//! let python = Path::new("/no/such/python");
+//! let error = python::run(python, &request, Duration::from_secs(5), &Stop::new()).unwrap_err();
 //! assert!(error.contains("/no/such/python"), "{error}");
 //! ```
 
