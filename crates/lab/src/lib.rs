@@ -44,6 +44,7 @@
 //! # Ok::<(), waiter_lab::Error>(())
 //! ```
 
+pub mod asynchrony;
 pub mod console;
 pub mod cores;
 pub mod dine;
