@@ -57,6 +57,7 @@ pub mod greet;
 pub mod input;
 pub mod order;
 pub mod report;
+pub mod script;
 pub mod stop;
 pub mod tour;
 pub mod work;
