@@ -20,6 +20,10 @@
 //! - a [`Report`]: explanation, tables, timelines, conclusions and raw
 //!   figures, serialisable with serde.
 //!
+//! Each experiment is a folder with the same files: `config.rs` (its
+//! settings, limits and `validate`), `mod.rs` (the run), `present.rs`
+//! (tables, sentences, verdicts, from the figures) and `tests.rs`.
+//!
 //! | module | the note's idea |
 //! |---|---|
 //! | [`greet`] | `ask_user` + `complex_calculation`: one thread, two threads, a pool |

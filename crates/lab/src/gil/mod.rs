@@ -54,16 +54,16 @@
 //! ```
 
 pub mod claims;
+mod config;
 pub mod convoy;
 pub mod modes;
+mod present;
 pub mod python;
 pub mod timeline;
 pub mod usage;
 pub mod workload;
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
 use waiter::gil::DEFAULT_SWITCH_INTERVAL;
@@ -73,136 +73,21 @@ use crate::{Ctx, Experiment, Stop};
 use crate::console::Console;
 use crate::duration::{self, micros};
 use crate::error::Error;
-use crate::report::{Cell, Report, Table, Timeline};
+use crate::report::{Report, Timeline};
 
 /// Why a row was not measured after Ctrl-C.
 const INTERRUPTED: &str = "interrupted";
 pub use claims::{Claim, Verdict};
+pub use config::{
+    CLAIMS_TABLE, COMPARISON_TABLE, CONVOY_TABLE, Config, ID, MAX_SCALE, NO_WORKER_BINARY, TABLE,
+    TIMELINE_WINDOW, TITLE, UNIT, explanation, validate,
+};
 pub use convoy::{Case, Client, Latency};
 pub use modes::{Measured, Mode, registry};
+pub use present::Comparison;
+use present::{implementation, latency_text, python_error, row_line};
 pub use python::Baseline;
 pub use workload::{Sizes, Unit, Workload};
-
-/// The experiment's id, also its subcommand.
-pub const ID: &str = "gil";
-
-/// The experiment's title.
-pub const TITLE: &str =
-    "The GIL: threads, processes and async on CPU- and I/O-bound work, simulated and in CPython";
-
-/// The title of the main table.
-pub const TABLE: &str = "two units of work, every way: wall time, CPU time, speed-up";
-
-/// The title of the convoy table.
-pub const CONVOY_TABLE: &str = "the convoy effect: an echo thread's round trip";
-
-/// The title of the side-by-side table.
-pub const COMPARISON_TABLE: &str = "simulated GIL vs CPython, figure by figure";
-
-/// The title of the claims table.
-pub const CLAIMS_TABLE: &str = "the note's claims, on this machine";
-
-/// Each unit (one wait, one prime count) takes this long at scale 1, so
-/// sequential (two units) takes about a second.
-pub const UNIT: Duration = Duration::from_millis(500);
-
-/// The largest `scale`.
-pub const MAX_SCALE: f64 = 20.0;
-
-/// How much of a run the timelines show.
-pub const TIMELINE_WINDOW: Duration = Duration::from_millis(200);
-
-/// What the row shows when processes were not run.
-pub const NO_WORKER_BINARY: &str =
-    "needs the waiter binary, whose workers are the binary re-run (a test harness cannot be)";
-
-/// The experiment's settings.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Config {
-    /// The workloads to run (each with every mode).
-    pub workloads: Vec<Workload>,
-    /// Sizes: sequential takes about `scale` seconds per workload; convoy
-    /// time budgets scale too. More than 0, at most [`MAX_SCALE`].
-    pub scale: f64,
-    /// Run the process-pool mode. The binary running the experiment must
-    /// call [`waiter::process::serve_if_worker`] with [`registry`] first
-    /// thing in `main` (the `waiter` CLI does; test harnesses cannot).
-    pub processes: bool,
-    /// The Python interpreter for the CPython rows; `None`: not run.
-    pub python: Option<PathBuf>,
-    /// The CPython run is stopped after this long.
-    pub python_timeout: Duration,
-    /// Measure the convoy effect.
-    pub convoy: bool,
-}
-
-impl Default for Config {
-    /// Every workload at scale 1, the convoy on; no processes and no
-    /// CPython (the CLI turns both on: see [`Config::processes`]).
-    fn default() -> Self {
-        Self {
-            workloads: Workload::ALL.to_vec(),
-            scale: 1.0,
-            processes: false,
-            python: None,
-            python_timeout: python::DEFAULT_TIMEOUT,
-            convoy: true,
-        }
-    }
-}
-
-impl Config {
-    /// The time one unit should take.
-    pub fn unit(&self) -> Duration {
-        UNIT.mul_f64(self.scale.clamp(0.0, MAX_SCALE))
-    }
-}
-
-/// Checks a configuration; the CLI rejects the same values earlier.
-///
-/// # Errors
-///
-/// [`Error::Config`] for no workload, or a scale out of range.
-pub fn validate(config: &Config) -> Result<(), Error> {
-    if config.workloads.is_empty() {
-        return Err(Error::Config("at least one workload is needed".into()));
-    }
-    if !(config.scale > 0.0 && config.scale <= MAX_SCALE) {
-        return Err(Error::Config(format!(
-            "the scale must be more than 0 and at most {MAX_SCALE}, not {}",
-            config.scale
-        )));
-    }
-    if config.python_timeout.is_zero() {
-        return Err(Error::Config(
-            "the Python timeout must be more than 0".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// The idea, in plain words from the note, to show before the run (the
-/// same lines as the report's `explanation`).
-pub fn explanation(config: &Config) -> Vec<String> {
-    let names: Vec<&str> = config.workloads.iter().map(|w| w.name()).collect();
-    vec![
-        "The note: \"Python doesn't run 2 threads in one process at same time\": each Python process has one key resource, the GIL, and a thread runs Python code only while it holds it. Several processes have several GILs, but \"it is expensive to communicate between 2 processes\". And yet: \"what's the point of multiple threads in Python? Reduce waiting time!\"".into(),
-        format!(
-            "Workloads ({}) of two units each: cpu = count primes, twice; io = a blocking wait, twice; mixed = a wait, then primes (the note's ask_user + complex_calculation). Each unit takes about {}, so sequential takes about {}.",
-            names.join(", "),
-            duration::format(config.unit()),
-            duration::format(config.unit() * 2)
-        ),
-        format!(
-            "Each runs sequentially, on two threads, on two threads under a simulated GIL (CPython's rules, {} switch interval), on two worker processes and as async tasks (tokio), then in real CPython: sequential, threads, processes, asyncio.",
-            duration::format(DEFAULT_SWITCH_INTERVAL)
-        ),
-        format!(
-            "Then the GIL's hidden price, the convoy effect: an echo thread answers a client (another process, or a thread of the same process) while 0, 1 or 2 CPU-bound threads hold the GIL; the client pauses {}, sends, and times from the end of its pause to the answer in hand. Simulated and in CPython, at switch intervals of 1, 5 and 50 ms. Last, each claim of the note next to the numbers that support or contradict it.",
-            duration::format(convoy::PAUSE)
-        ),
-    ]
-}
 
 /// One row of the main table, as stored in the report's figures.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -260,7 +145,9 @@ pub struct ConvoyRow {
     pub cpython: Option<Latency>,
 }
 
-/// Measures and reports (see [`Experiment::run`]).
+/// Measures and reports (see [`Experiment::run`]), phase by phase: the
+/// Rust modes, the convoy with the simulated GIL, then CPython; the report
+/// puts them side by side ([`present::report`]).
 fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Report, Error> {
     validate(config)?;
     let unit = config.unit();
@@ -268,20 +155,65 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
         bound: workload::calibrate(unit),
         io: unit,
     };
-    let cpus = waiter::default_workers();
     console.line(&format!(
         "units: count the primes below {} (calibrated to about {} here), or wait {}",
         sizes.bound,
         duration::format(unit),
         duration::format(unit)
     ));
+    let mut measured = rust_modes(config, &sizes, &*console, stop)?;
+    let cases = if config.convoy {
+        convoy::cases(config.scale)
+    } else {
+        Vec::new()
+    };
+    simulated_convoy(&cases, &mut measured, &*console, stop)?;
+    let baseline = cpython(config, &sizes, &cases, &mut measured, &*console, stop);
+    // Workload by workload, every mode of each.
+    let position = |row: &Row| {
+        let workload = config.workloads.iter().position(|&w| w == row.workload);
+        let mode = Mode::ALL.iter().position(|&m| m == row.mode);
+        (workload, mode)
+    };
+    measured.rows.sort_by_key(position);
+    fill_speedups(&mut measured.rows);
+    let interrupted = stop.requested().then_some(cases.len());
+    Ok(present::report(
+        config,
+        &sizes,
+        measured,
+        baseline,
+        interrupted,
+    ))
+}
 
-    // 1. The Rust modes.
+/// What the phases measured, gathered for the report.
+pub(crate) struct Gathered {
+    /// The main table's rows, Rust and CPython.
+    pub(crate) rows: Vec<Row>,
+    /// What the simulated GIL counted in each throughput run.
+    pub(crate) gil_figures: Vec<GilFigures>,
+    /// The convoy cases measured, simulated (and CPython, once it ran).
+    pub(crate) convoy_rows: Vec<ConvoyRow>,
+    /// The timelines kept.
+    pub(crate) timelines: Vec<Timeline>,
+    /// Lines for the conclusions about the CPython run itself.
+    pub(crate) notes: Vec<String>,
+}
+
+/// Phase 1: every workload in every Rust mode, each count of primes checked
+/// against sequential's, the simulated GIL never held twice.
+fn rust_modes(
+    config: &Config,
+    sizes: &Sizes,
+    console: &dyn Console,
+    stop: &Stop,
+) -> Result<Gathered, Error> {
     let mut rows = Vec::new();
     let mut gil_figures = Vec::new();
     let mut timelines = Vec::new();
     for &workload in &config.workloads {
-        let units = workload.units(&sizes);
+        let units = workload.units(sizes);
         let mut oracle = None;
         for mode in Mode::RUST {
             let outcome = if stop.requested() {
@@ -331,14 +263,24 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
         }
     }
 
-    // 2. The convoy, simulated.
-    let cases = if config.convoy {
-        convoy::cases(config.scale)
-    } else {
-        Vec::new()
-    };
-    let mut convoy_rows = Vec::new();
-    for case in &cases {
+    Ok(Gathered {
+        rows,
+        gil_figures,
+        convoy_rows: Vec::new(),
+        timelines,
+        notes: Vec::new(),
+    })
+}
+
+/// Phase 2: the convoy cases with the simulated GIL; a stop ends it
+/// between cases (a case cut short is left out).
+fn simulated_convoy(
+    cases: &[Case],
+    measured: &mut Gathered,
+    console: &dyn Console,
+    stop: &Stop,
+) -> Result<(), Error> {
+    for case in cases {
         if stop.requested() {
             break;
         }
@@ -364,7 +306,7 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
         ));
         if case.cpu_threads == 1 && case.interval == DEFAULT_SWITCH_INTERVAL {
             let to = micros(case.interval * 2 + TIMELINE_WINDOW / 2);
-            timelines.push(Timeline {
+            measured.timelines.push(Timeline {
                 title: format!(
                     "convoy, simulated GIL, {} interval: echo, 1 CPU-bound thread, client {}",
                     duration::format(case.interval),
@@ -373,14 +315,28 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
                 lanes: timeline::window(&run.lanes, 0, to),
             });
         }
-        convoy_rows.push(ConvoyRow {
+        measured.convoy_rows.push(ConvoyRow {
             case: *case,
             simulated: latency,
             cpython: None,
         });
     }
 
-    // 3. CPython.
+    Ok(())
+}
+
+/// Phase 3: the same workloads and convoy cases in CPython, their counts
+/// checked against Rust's; the baseline, or why it did not run (then its
+/// rows say so).
+fn cpython(
+    config: &Config,
+    sizes: &Sizes,
+    cases: &[Case],
+    measured: &mut Gathered,
+    console: &dyn Console,
+    stop: &Stop,
+) -> Result<Baseline, String> {
+    let unit = sizes.io;
     let baseline = match &config.python {
         None => Err("no Python interpreter was given".to_owned()),
         Some(_) if stop.requested() => Err(INTERRUPTED.to_owned()),
@@ -395,12 +351,11 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
                 io: unit,
                 workloads: config.workloads.clone(),
                 switch_interval: DEFAULT_SWITCH_INTERVAL,
-                convoy: cases.clone(),
+                convoy: cases.to_vec(),
             };
             python::run(python, &request, config.python_timeout, stop)
         }
     };
-    let mut notes = Vec::new();
     match &baseline {
         Ok(baseline) => {
             console.line(&format!(
@@ -415,7 +370,7 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
             let primes = (baseline.cpu_bound <= sizes.bound)
                 .then(|| workload::count_primes(baseline.cpu_bound, || {}));
             if primes.is_none() {
-                notes.push(format!(
+                measured.notes.push(format!(
                     "{} counted primes below {}, more than Rust's {}: its counts were not checked.",
                     implementation(baseline),
                     baseline.cpu_bound,
@@ -428,14 +383,14 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
                     let row = match baseline.run_of(workload, name) {
                         Some(run) => {
                             let cpu_units = workload
-                                .units(&sizes)
+                                .units(sizes)
                                 .iter()
                                 .filter(|u| matches!(u, Unit::Cpu { .. }))
                                 .count() as u64;
                             if let Some(expected) = primes.map(|p| p * cpu_units)
                                 && run.check != expected
                             {
-                                notes.push(format!(
+                                measured.notes.push(format!(
                                     "{mode} on {workload} counted {} primes, Rust counts {expected} below the same bound: a bug in one of them.",
                                     run.check
                                 ));
@@ -457,10 +412,10 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
                         ),
                     };
                     console.line(&row_line(&row));
-                    rows.push(row);
+                    measured.rows.push(row);
                 }
             }
-            for row in &mut convoy_rows {
+            for row in &mut measured.convoy_rows {
                 row.cpython = baseline
                     .convoy_of(&row.case)
                     .and_then(|rtts| convoy::summarize(&rtts));
@@ -471,70 +426,21 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
                 ));
             }
             for error in &baseline.errors {
-                notes.push(format!("The Python script reported: {error}"));
+                measured
+                    .notes
+                    .push(format!("The Python script reported: {error}"));
             }
         }
         Err(why) => {
             console.line(&format!("CPython: not run: {why}"));
             for &workload in &config.workloads {
                 for mode in Mode::PYTHON {
-                    rows.push(Row::not_run(workload, mode, why));
+                    measured.rows.push(Row::not_run(workload, mode, why));
                 }
             }
         }
     }
-    // Workload by workload, every mode of each.
-    let position = |row: &Row| {
-        let workload = config.workloads.iter().position(|&w| w == row.workload);
-        let mode = Mode::ALL.iter().position(|&m| m == row.mode);
-        (workload, mode)
-    };
-    rows.sort_by_key(position);
-    fill_speedups(&mut rows);
-
-    let claims = claims::claims(&rows, &convoy_rows, cpus);
-    let comparisons = comparisons(&rows, &convoy_rows);
-    let mut report = Report::new(ID, TITLE);
-    report.explanation = explanation(config);
-    report.tables.push(rows_table(&rows));
-    if config.convoy {
-        report.tables.push(convoy_table(&convoy_rows));
-    }
-    report.tables.push(comparison_table(&comparisons));
-    report.tables.push(claims_table(&claims));
-    report.timelines = timelines;
-    report.conclusions = conclusions(&rows, &convoy_rows, &claims, &baseline, &sizes, unit);
-    report.conclusions.extend(notes);
-    if stop.requested() {
-        report.conclusions.insert(
-            0,
-            format!(
-                "Interrupted (Ctrl-C): the rows marked \"not run: {INTERRUPTED}\" and {} of {} convoy cases were not measured.",
-                cases.len() - convoy_rows.len(),
-                cases.len()
-            ),
-        );
-        report.set_figure("interrupted", true);
-    }
-    report.set_figure("scale", config.scale);
-    report.set_figure("cpus", cpus);
-    report.set_figure("sizes", sizes);
-    report.set_figure("unit_us", micros(unit));
-    report.set_figure("switch_interval_us", micros(DEFAULT_SWITCH_INTERVAL));
-    report.set_figure("rows", &rows);
-    report.set_figure("gil", &gil_figures);
-    report.set_figure("convoy", &convoy_rows);
-    report.set_figure("comparisons", &comparisons);
-    report.set_figure("claims", &claims);
-    match &baseline {
-        Ok(baseline) => {
-            report.set_figure("python", baseline);
-        }
-        Err(why) => {
-            report.set_figure("python_not_run", why);
-        }
-    }
-    Ok(report)
+    baseline
 }
 
 /// What the simulated GIL counted in one throughput run.
@@ -611,472 +517,6 @@ fn fill_speedups(rows: &mut [Row]) {
             _ => None,
         };
     }
-}
-
-/// `cpython` as people write it.
-fn implementation(baseline: &Baseline) -> String {
-    match baseline.implementation.as_str() {
-        "cpython" => "CPython".into(),
-        "pypy" => "PyPy".into(),
-        other => other.into(),
-    }
-}
-
-/// The script's error about `what` (`cpu/threads`), or a generic reason.
-fn python_error(baseline: &Baseline, what: &str) -> String {
-    baseline
-        .errors
-        .iter()
-        .find(|e| e.starts_with(what))
-        .cloned()
-        .unwrap_or_else(|| "the Python script did not report this row".into())
-}
-
-fn latency_text(latency: Option<Latency>) -> String {
-    match latency {
-        Some(l) => format!(
-            "median {}, p99 {} ({} round trips)",
-            duration::format(l.median),
-            duration::format(l.p99),
-            l.samples
-        ),
-        None => "no round trip".into(),
-    }
-}
-
-fn row_line(row: &Row) -> String {
-    match (&row.not_run, row.wall_us) {
-        (Some(why), _) => format!("{} / {}: not run: {why}", row.workload, row.mode),
-        (None, Some(wall)) => format!(
-            "{} / {}: {} wall, {} CPU",
-            row.workload,
-            row.mode,
-            duration::format(Duration::from_micros(wall)),
-            row.cpu_us
-                .map_or(usage::NOT_AVAILABLE.to_owned(), |us| duration::format(
-                    Duration::from_micros(us)
-                ))
-        ),
-        (None, None) => format!("{} / {}: no number", row.workload, row.mode),
-    }
-}
-
-/// The main table.
-fn rows_table(rows: &[Row]) -> Table {
-    let mut table = Table::new(
-        TABLE,
-        ["workload", "mode", "wall", "CPU", "CPU ÷ wall", "speed-up"],
-    );
-    for row in rows {
-        let cells = match (&row.not_run, row.wall_us) {
-            (None, Some(wall)) => {
-                let (cpu, busy) = match row.cpu_us {
-                    Some(cpu) => (
-                        Cell::Micros(cpu),
-                        if wall > 0 {
-                            Cell::Float(cpu as f64 / wall as f64)
-                        } else {
-                            Cell::Missing
-                        },
-                    ),
-                    None => (Cell::from(usage::NOT_AVAILABLE), Cell::Missing),
-                };
-                vec![
-                    Cell::Micros(wall),
-                    cpu,
-                    busy,
-                    row.speedup.map_or(Cell::Missing, Cell::Float),
-                ]
-            }
-            _ => vec![
-                Cell::from("not run"),
-                Cell::Missing,
-                Cell::Missing,
-                Cell::Missing,
-            ],
-        };
-        let mut line = vec![Cell::from(row.workload.name()), Cell::from(row.mode.name())];
-        line.extend(cells);
-        table.push_row(line);
-    }
-    table
-}
-
-fn latency_cells(latency: Option<Latency>) -> [Cell; 2] {
-    match latency {
-        Some(l) => [Cell::from(l.median), Cell::from(l.p99)],
-        None => [Cell::from("not run"), Cell::Missing],
-    }
-}
-
-/// The convoy table.
-fn convoy_table(rows: &[ConvoyRow]) -> Table {
-    let mut table = Table::new(
-        CONVOY_TABLE,
-        [
-            "client",
-            "CPU threads",
-            "interval",
-            "simulated median",
-            "simulated p99",
-            "CPython median",
-            "CPython p99",
-            "round trips (simulated / CPython)",
-        ],
-    );
-    for row in rows {
-        let mut line = vec![
-            Cell::from(row.case.client.describe()),
-            Cell::from(row.case.cpu_threads),
-            Cell::from(row.case.interval),
-        ];
-        line.extend(latency_cells(row.simulated));
-        line.extend(latency_cells(row.cpython));
-        let count = |l: Option<Latency>| l.map_or("—".to_owned(), |l| l.samples.to_string());
-        line.push(Cell::Text(format!(
-            "{} / {}",
-            count(row.simulated),
-            count(row.cpython)
-        )));
-        table.push_row(line);
-    }
-    table
-}
-
-/// One figure, simulated and in CPython.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Comparison {
-    /// What is compared.
-    pub figure: String,
-    /// With the simulated GIL (or Rust's process pool), in microseconds
-    /// for a latency, as a factor for a speed-up.
-    pub simulated: Option<f64>,
-    /// In CPython, in the same unit.
-    pub cpython: Option<f64>,
-    /// Whether the figure is a latency (else a speed-up).
-    pub latency: bool,
-}
-
-impl Comparison {
-    /// simulated ÷ CPython.
-    pub fn ratio(&self) -> Option<f64> {
-        match (self.simulated, self.cpython) {
-            (Some(s), Some(c)) if c > 0.0 => Some(s / c),
-            _ => None,
-        }
-    }
-
-    /// Whether the simulation is within a factor of 2 of CPython.
-    pub fn within_2x(&self) -> Option<bool> {
-        self.ratio().map(|r| (0.5..=2.0).contains(&r))
-    }
-}
-
-/// The figures the issue lists, simulated next to CPython.
-fn comparisons(rows: &[Row], convoy: &[ConvoyRow]) -> Vec<Comparison> {
-    let mut out = Vec::new();
-    let ms5 = DEFAULT_SWITCH_INTERVAL;
-    let lat = |client, cpu, interval: Duration, p99: bool, what: &str| {
-        convoy
-            .iter()
-            .find(|r| r.case.is(client, cpu, interval))
-            .map(|r| {
-                let pick = |l: Option<Latency>| {
-                    l.map(|l| micros(if p99 { l.p99 } else { l.median }) as f64)
-                };
-                Comparison {
-                    figure: format!(
-                        "{what}, {} interval: {}",
-                        duration::format(interval),
-                        if p99 { "p99" } else { "median" }
-                    ),
-                    simulated: pick(r.simulated),
-                    cpython: pick(r.cpython),
-                    latency: true,
-                }
-            })
-    };
-    let wanted = [
-        (
-            Client::Process,
-            0,
-            ms5,
-            false,
-            "echo alone, client another process",
-        ),
-        (
-            Client::Process,
-            1,
-            ms5,
-            false,
-            "1 CPU-bound thread, client another process",
-        ),
-        (
-            Client::Thread,
-            1,
-            ms5,
-            false,
-            "1 CPU-bound thread, client a thread",
-        ),
-        (
-            Client::Thread,
-            1,
-            ms5,
-            true,
-            "1 CPU-bound thread, client a thread",
-        ),
-        (
-            Client::Process,
-            2,
-            ms5,
-            true,
-            "2 CPU-bound threads, client another process",
-        ),
-        (
-            Client::Thread,
-            2,
-            ms5,
-            true,
-            "2 CPU-bound threads, client a thread",
-        ),
-        (
-            Client::Thread,
-            1,
-            convoy::INTERVALS[0],
-            false,
-            "1 CPU-bound thread, client a thread",
-        ),
-        (
-            Client::Thread,
-            1,
-            convoy::INTERVALS[2],
-            false,
-            "1 CPU-bound thread, client a thread",
-        ),
-        (
-            Client::Thread,
-            1,
-            convoy::INTERVALS[0],
-            true,
-            "1 CPU-bound thread, client a thread",
-        ),
-        (
-            Client::Thread,
-            1,
-            convoy::INTERVALS[2],
-            true,
-            "1 CPU-bound thread, client a thread",
-        ),
-    ];
-    for (client, cpu, interval, p99, what) in wanted {
-        out.extend(lat(client, cpu, interval, p99, what));
-    }
-    let speedup = |workload, mode| {
-        rows.iter()
-            .find(|r| r.workload == workload && r.mode == mode)
-            .and_then(|r| r.speedup)
-    };
-    out.push(Comparison {
-        figure: "two CPU-bound threads: speed-up over one after the other".into(),
-        simulated: speedup(Workload::Cpu, Mode::ThreadsGil),
-        cpython: speedup(Workload::Cpu, Mode::PyThreads),
-        latency: false,
-    });
-    out.push(Comparison {
-        figure: "two CPU-bound processes: speed-up (Rust ProcessPool vs ProcessPoolExecutor)"
-            .into(),
-        simulated: speedup(Workload::Cpu, Mode::Processes),
-        cpython: speedup(Workload::Cpu, Mode::PyProcesses),
-        latency: false,
-    });
-    out.push(Comparison {
-        figure: "two waits on two threads under the GIL: speed-up".into(),
-        simulated: speedup(Workload::Io, Mode::ThreadsGil),
-        cpython: speedup(Workload::Io, Mode::PyThreads),
-        latency: false,
-    });
-    out.push(Comparison {
-        figure: "a wait and a calculation on two threads under the GIL: speed-up".into(),
-        simulated: speedup(Workload::Mixed, Mode::ThreadsGil),
-        cpython: speedup(Workload::Mixed, Mode::PyThreads),
-        latency: false,
-    });
-    out
-}
-
-fn comparison_table(comparisons: &[Comparison]) -> Table {
-    let mut table = Table::new(
-        COMPARISON_TABLE,
-        [
-            "figure",
-            "simulated GIL",
-            "CPython",
-            "simulated ÷ CPython",
-            "within 2×",
-        ],
-    );
-    for c in comparisons {
-        let cell = |v: Option<f64>| match v {
-            Some(v) if c.latency => Cell::Micros(v.max(0.0) as u64),
-            Some(v) => Cell::Text(format!("{v:.2}×")),
-            None => Cell::from("not run"),
-        };
-        table.push_row(vec![
-            Cell::from(c.figure.as_str()),
-            cell(c.simulated),
-            cell(c.cpython),
-            c.ratio().map_or(Cell::Missing, Cell::Float),
-            match c.within_2x() {
-                Some(true) => Cell::from("yes"),
-                Some(false) => Cell::from("no"),
-                None => Cell::Missing,
-            },
-        ]);
-    }
-    table
-}
-
-fn claims_table(claims: &[Claim]) -> Table {
-    let mut table = Table::new(
-        CLAIMS_TABLE,
-        ["claim", "the note says", "measured here", "verdict"],
-    );
-    for claim in claims {
-        table.push_row(vec![
-            Cell::from(claim.short.as_str()),
-            Cell::from(claim.says.as_str()),
-            Cell::from(claim.measured.as_str()),
-            Cell::from(claim.verdict.name()),
-        ]);
-    }
-    table
-}
-
-/// What this run's numbers say, in plain words.
-fn conclusions(
-    rows: &[Row],
-    convoy: &[ConvoyRow],
-    claims: &[Claim],
-    baseline: &Result<Baseline, String>,
-    sizes: &Sizes,
-    unit: Duration,
-) -> Vec<String> {
-    let mut lines = Vec::new();
-    let find = |w, m| rows.iter().find(|r: &&Row| r.workload == w && r.mode == m);
-    let busy = |r: &Row| match (r.cpu_us, r.wall_us) {
-        (Some(cpu), Some(wall)) if wall > 0 => Some(cpu as f64 / wall as f64),
-        _ => None,
-    };
-    if let (Some(free), Some(locked)) = (
-        find(Workload::Cpu, Mode::Threads),
-        find(Workload::Cpu, Mode::ThreadsGil),
-    ) && let (Some(a), Some(b)) = (free.speedup, locked.speedup)
-    {
-        let cores = |r: &Row| busy(r).map_or(String::new(), |x| format!(", {x:.2} cores busy"));
-        lines.push(format!(
-            "cpu: two Rust threads {a:.2}×{}; the same two threads under the simulated GIL {b:.2}×{}: the lock, not the threads, puts the work one after the other.",
-            cores(free),
-            cores(locked)
-        ));
-    }
-    lines.extend(claims.iter().map(Claim::line));
-
-    // The convoy, beyond the one-interval claim.
-    let show = |l: Option<Latency>| {
-        l.map_or("not run".to_owned(), |l| {
-            format!(
-                "median {}, p99 {}",
-                duration::format(l.median),
-                duration::format(l.p99)
-            )
-        })
-    };
-    if let Some(row) = convoy
-        .iter()
-        .find(|r| r.case.is(Client::Thread, 1, DEFAULT_SWITCH_INTERVAL))
-    {
-        lines.push(format!(
-            "A client thread of the same process needs the GIL back too (after its pause, after its read): simulated {}; CPython {}.",
-            show(row.simulated),
-            show(row.cpython)
-        ));
-    }
-    let scan: Vec<&ConvoyRow> = convoy::INTERVALS
-        .iter()
-        .filter_map(|&i| convoy.iter().find(|r| r.case.is(Client::Thread, 1, i)))
-        .collect();
-    if scan.len() == convoy::INTERVALS.len() {
-        let medians = |pick: fn(&ConvoyRow) -> Option<Latency>| {
-            scan.iter()
-                .map(|r| pick(r).map_or("—".to_owned(), |l| duration::format(l.median)))
-                .collect::<Vec<_>>()
-                .join(" / ")
-        };
-        lines.push(format!(
-            "The convoy grows with the switch interval (client thread, 1 CPU-bound thread, medians at 1 / 5 / 50 ms): simulated {}; CPython {}.",
-            medians(|r| r.simulated),
-            medians(|r| r.cpython)
-        ));
-    }
-    if let Some(few) = convoy
-        .iter()
-        .flat_map(|r| [r.simulated, r.cpython])
-        .flatten()
-        .map(|l| l.samples)
-        .filter(|&n| n < 100)
-        .min()
-    {
-        lines.push(format!(
-            "Some convoy cases fit only {few} round trips in their time budget: with fewer than 100, the p99 is the largest one (more with --scale)."
-        ));
-    }
-
-    // How close the simulation is.
-    let comparisons = comparisons(rows, convoy);
-    let judged: Vec<&Comparison> = comparisons.iter().filter(|c| c.ratio().is_some()).collect();
-    if !judged.is_empty() {
-        let close = judged
-            .iter()
-            .filter(|c| c.within_2x() == Some(true))
-            .count();
-        let far: Vec<String> = judged
-            .iter()
-            .filter(|c| c.within_2x() == Some(false))
-            .map(|c| format!("{} ({:.2}×)", c.figure, c.ratio().unwrap_or(0.0)))
-            .collect();
-        let mut line = format!(
-            "The simulated GIL is within 2× of CPython on {close} of {} figures",
-            judged.len()
-        );
-        if far.is_empty() {
-            line.push('.');
-        } else {
-            line.push_str(&format!("; not on: {}.", far.join("; ")));
-        }
-        lines.push(line);
-    }
-
-    match baseline {
-        Ok(b) => lines.push(format!(
-            "Same time per unit, different sizes: in about {} Rust counts the primes below {}, {} {} only below {}.",
-            duration::format(unit),
-            sizes.bound,
-            implementation(b),
-            b.python,
-            b.cpu_bound
-        )),
-        Err(why) => lines.push(format!("CPython rows: not run: {why}.")),
-    }
-    if let Some(row) = rows
-        .iter()
-        .find(|r| r.mode == Mode::Processes && r.not_run.is_some())
-    {
-        lines.push(format!(
-            "Process rows: not run: {}.",
-            row.not_run.as_deref().unwrap_or_default()
-        ));
-    }
-    lines
 }
 
 impl Experiment for Config {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::console::{Buffer, Silent};
-use crate::report::State;
+use crate::report::{Cell, State};
 
 /// Runs through the experiment's trait, as the tour and the CLI do.
 fn run(config: &Config, console: Arc<dyn Console>) -> Result<Report, Error> {

@@ -1,0 +1,545 @@
+//! How a `gil` run reads: its lines, its tables, the comparison with
+//! CPython figure by figure, and the conclusions, computed from what was
+//! measured (never canned).
+
+use std::time::Duration;
+
+use serde::Serialize;
+use waiter::gil::DEFAULT_SWITCH_INTERVAL;
+
+use super::{
+    Baseline, CLAIMS_TABLE, COMPARISON_TABLE, CONVOY_TABLE, Claim, Client, Config, ConvoyRow,
+    Gathered, ID, INTERRUPTED, Latency, Mode, Row, Sizes, TABLE, TITLE, Workload, claims, convoy,
+    explanation, usage,
+};
+use crate::duration::{self, micros};
+use crate::report::{Cell, Report, Table};
+
+/// The report: the tables, the timelines, the conclusions and every
+/// figure. `interrupted`: the number of convoy cases planned, if a stop
+/// cut the run short.
+pub(super) fn report(
+    config: &Config,
+    sizes: &Sizes,
+    measured: Gathered,
+    baseline: Result<Baseline, String>,
+    interrupted: Option<usize>,
+) -> Report {
+    let Gathered {
+        rows,
+        gil_figures,
+        convoy_rows,
+        timelines,
+        notes,
+    } = measured;
+    let unit = config.unit();
+    let cpus = waiter::default_workers();
+    let claims = claims::claims(&rows, &convoy_rows, cpus);
+    let comparisons = comparisons(&rows, &convoy_rows);
+    let mut report = Report::new(ID, TITLE);
+    report.explanation = explanation(config);
+    report.tables.push(rows_table(&rows));
+    if config.convoy {
+        report.tables.push(convoy_table(&convoy_rows));
+    }
+    report.tables.push(comparison_table(&comparisons));
+    report.tables.push(claims_table(&claims));
+    report.timelines = timelines;
+    report.conclusions = conclusions(&rows, &convoy_rows, &claims, &baseline, sizes, unit);
+    report.conclusions.extend(notes);
+    if let Some(cases) = interrupted {
+        report.conclusions.insert(
+            0,
+            format!(
+                "Interrupted (Ctrl-C): the rows marked \"not run: {INTERRUPTED}\" and {} of {cases} convoy cases were not measured.",
+                cases - convoy_rows.len(),
+            ),
+        );
+        report.set_figure("interrupted", true);
+    }
+    report.set_figure("scale", config.scale);
+    report.set_figure("cpus", cpus);
+    report.set_figure("sizes", sizes);
+    report.set_figure("unit_us", micros(unit));
+    report.set_figure("switch_interval_us", micros(DEFAULT_SWITCH_INTERVAL));
+    report.set_figure("rows", &rows);
+    report.set_figure("gil", &gil_figures);
+    report.set_figure("convoy", &convoy_rows);
+    report.set_figure("comparisons", &comparisons);
+    report.set_figure("claims", &claims);
+    match &baseline {
+        Ok(baseline) => {
+            report.set_figure("python", baseline);
+        }
+        Err(why) => {
+            report.set_figure("python_not_run", why);
+        }
+    }
+    report
+}
+
+/// `cpython` as people write it.
+pub(super) fn implementation(baseline: &Baseline) -> String {
+    match baseline.implementation.as_str() {
+        "cpython" => "CPython".into(),
+        "pypy" => "PyPy".into(),
+        other => other.into(),
+    }
+}
+
+/// The script's error about `what` (`cpu/threads`), or a generic reason.
+pub(super) fn python_error(baseline: &Baseline, what: &str) -> String {
+    baseline
+        .errors
+        .iter()
+        .find(|e| e.starts_with(what))
+        .cloned()
+        .unwrap_or_else(|| "the Python script did not report this row".into())
+}
+
+pub(super) fn latency_text(latency: Option<Latency>) -> String {
+    match latency {
+        Some(l) => format!(
+            "median {}, p99 {} ({} round trips)",
+            duration::format(l.median),
+            duration::format(l.p99),
+            l.samples
+        ),
+        None => "no round trip".into(),
+    }
+}
+
+pub(super) fn row_line(row: &Row) -> String {
+    match (&row.not_run, row.wall_us) {
+        (Some(why), _) => format!("{} / {}: not run: {why}", row.workload, row.mode),
+        (None, Some(wall)) => format!(
+            "{} / {}: {} wall, {} CPU",
+            row.workload,
+            row.mode,
+            duration::format(Duration::from_micros(wall)),
+            row.cpu_us
+                .map_or(usage::NOT_AVAILABLE.to_owned(), |us| duration::format(
+                    Duration::from_micros(us)
+                ))
+        ),
+        (None, None) => format!("{} / {}: no number", row.workload, row.mode),
+    }
+}
+
+/// The main table.
+pub(super) fn rows_table(rows: &[Row]) -> Table {
+    let mut table = Table::new(
+        TABLE,
+        ["workload", "mode", "wall", "CPU", "CPU ÷ wall", "speed-up"],
+    );
+    for row in rows {
+        let cells = match (&row.not_run, row.wall_us) {
+            (None, Some(wall)) => {
+                let (cpu, busy) = match row.cpu_us {
+                    Some(cpu) => (
+                        Cell::Micros(cpu),
+                        if wall > 0 {
+                            Cell::Float(cpu as f64 / wall as f64)
+                        } else {
+                            Cell::Missing
+                        },
+                    ),
+                    None => (Cell::from(usage::NOT_AVAILABLE), Cell::Missing),
+                };
+                vec![
+                    Cell::Micros(wall),
+                    cpu,
+                    busy,
+                    row.speedup.map_or(Cell::Missing, Cell::Float),
+                ]
+            }
+            _ => vec![
+                Cell::from("not run"),
+                Cell::Missing,
+                Cell::Missing,
+                Cell::Missing,
+            ],
+        };
+        let mut line = vec![Cell::from(row.workload.name()), Cell::from(row.mode.name())];
+        line.extend(cells);
+        table.push_row(line);
+    }
+    table
+}
+
+pub(super) fn latency_cells(latency: Option<Latency>) -> [Cell; 2] {
+    match latency {
+        Some(l) => [Cell::from(l.median), Cell::from(l.p99)],
+        None => [Cell::from("not run"), Cell::Missing],
+    }
+}
+
+/// The convoy table.
+pub(super) fn convoy_table(rows: &[ConvoyRow]) -> Table {
+    let mut table = Table::new(
+        CONVOY_TABLE,
+        [
+            "client",
+            "CPU threads",
+            "interval",
+            "simulated median",
+            "simulated p99",
+            "CPython median",
+            "CPython p99",
+            "round trips (simulated / CPython)",
+        ],
+    );
+    for row in rows {
+        let mut line = vec![
+            Cell::from(row.case.client.describe()),
+            Cell::from(row.case.cpu_threads),
+            Cell::from(row.case.interval),
+        ];
+        line.extend(latency_cells(row.simulated));
+        line.extend(latency_cells(row.cpython));
+        let count = |l: Option<Latency>| l.map_or("—".to_owned(), |l| l.samples.to_string());
+        line.push(Cell::Text(format!(
+            "{} / {}",
+            count(row.simulated),
+            count(row.cpython)
+        )));
+        table.push_row(line);
+    }
+    table
+}
+
+/// One figure, simulated and in CPython.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    /// What is compared.
+    pub figure: String,
+    /// With the simulated GIL (or Rust's process pool), in microseconds
+    /// for a latency, as a factor for a speed-up.
+    pub simulated: Option<f64>,
+    /// In CPython, in the same unit.
+    pub cpython: Option<f64>,
+    /// Whether the figure is a latency (else a speed-up).
+    pub latency: bool,
+}
+
+impl Comparison {
+    /// simulated ÷ CPython.
+    pub fn ratio(&self) -> Option<f64> {
+        match (self.simulated, self.cpython) {
+            (Some(s), Some(c)) if c > 0.0 => Some(s / c),
+            _ => None,
+        }
+    }
+
+    /// Whether the simulation is within a factor of 2 of CPython.
+    pub fn within_2x(&self) -> Option<bool> {
+        self.ratio().map(|r| (0.5..=2.0).contains(&r))
+    }
+}
+
+/// The figures the issue lists, simulated next to CPython.
+pub(super) fn comparisons(rows: &[Row], convoy: &[ConvoyRow]) -> Vec<Comparison> {
+    let mut out = Vec::new();
+    let ms5 = DEFAULT_SWITCH_INTERVAL;
+    let lat = |client, cpu, interval: Duration, p99: bool, what: &str| {
+        convoy
+            .iter()
+            .find(|r| r.case.is(client, cpu, interval))
+            .map(|r| {
+                let pick = |l: Option<Latency>| {
+                    l.map(|l| micros(if p99 { l.p99 } else { l.median }) as f64)
+                };
+                Comparison {
+                    figure: format!(
+                        "{what}, {} interval: {}",
+                        duration::format(interval),
+                        if p99 { "p99" } else { "median" }
+                    ),
+                    simulated: pick(r.simulated),
+                    cpython: pick(r.cpython),
+                    latency: true,
+                }
+            })
+    };
+    let wanted = [
+        (
+            Client::Process,
+            0,
+            ms5,
+            false,
+            "echo alone, client another process",
+        ),
+        (
+            Client::Process,
+            1,
+            ms5,
+            false,
+            "1 CPU-bound thread, client another process",
+        ),
+        (
+            Client::Thread,
+            1,
+            ms5,
+            false,
+            "1 CPU-bound thread, client a thread",
+        ),
+        (
+            Client::Thread,
+            1,
+            ms5,
+            true,
+            "1 CPU-bound thread, client a thread",
+        ),
+        (
+            Client::Process,
+            2,
+            ms5,
+            true,
+            "2 CPU-bound threads, client another process",
+        ),
+        (
+            Client::Thread,
+            2,
+            ms5,
+            true,
+            "2 CPU-bound threads, client a thread",
+        ),
+        (
+            Client::Thread,
+            1,
+            convoy::INTERVALS[0],
+            false,
+            "1 CPU-bound thread, client a thread",
+        ),
+        (
+            Client::Thread,
+            1,
+            convoy::INTERVALS[2],
+            false,
+            "1 CPU-bound thread, client a thread",
+        ),
+        (
+            Client::Thread,
+            1,
+            convoy::INTERVALS[0],
+            true,
+            "1 CPU-bound thread, client a thread",
+        ),
+        (
+            Client::Thread,
+            1,
+            convoy::INTERVALS[2],
+            true,
+            "1 CPU-bound thread, client a thread",
+        ),
+    ];
+    for (client, cpu, interval, p99, what) in wanted {
+        out.extend(lat(client, cpu, interval, p99, what));
+    }
+    let speedup = |workload, mode| {
+        rows.iter()
+            .find(|r| r.workload == workload && r.mode == mode)
+            .and_then(|r| r.speedup)
+    };
+    out.push(Comparison {
+        figure: "two CPU-bound threads: speed-up over one after the other".into(),
+        simulated: speedup(Workload::Cpu, Mode::ThreadsGil),
+        cpython: speedup(Workload::Cpu, Mode::PyThreads),
+        latency: false,
+    });
+    out.push(Comparison {
+        figure: "two CPU-bound processes: speed-up (Rust ProcessPool vs ProcessPoolExecutor)"
+            .into(),
+        simulated: speedup(Workload::Cpu, Mode::Processes),
+        cpython: speedup(Workload::Cpu, Mode::PyProcesses),
+        latency: false,
+    });
+    out.push(Comparison {
+        figure: "two waits on two threads under the GIL: speed-up".into(),
+        simulated: speedup(Workload::Io, Mode::ThreadsGil),
+        cpython: speedup(Workload::Io, Mode::PyThreads),
+        latency: false,
+    });
+    out.push(Comparison {
+        figure: "a wait and a calculation on two threads under the GIL: speed-up".into(),
+        simulated: speedup(Workload::Mixed, Mode::ThreadsGil),
+        cpython: speedup(Workload::Mixed, Mode::PyThreads),
+        latency: false,
+    });
+    out
+}
+
+pub(super) fn comparison_table(comparisons: &[Comparison]) -> Table {
+    let mut table = Table::new(
+        COMPARISON_TABLE,
+        [
+            "figure",
+            "simulated GIL",
+            "CPython",
+            "simulated ÷ CPython",
+            "within 2×",
+        ],
+    );
+    for c in comparisons {
+        let cell = |v: Option<f64>| match v {
+            Some(v) if c.latency => Cell::Micros(v.max(0.0) as u64),
+            Some(v) => Cell::Text(format!("{v:.2}×")),
+            None => Cell::from("not run"),
+        };
+        table.push_row(vec![
+            Cell::from(c.figure.as_str()),
+            cell(c.simulated),
+            cell(c.cpython),
+            c.ratio().map_or(Cell::Missing, Cell::Float),
+            match c.within_2x() {
+                Some(true) => Cell::from("yes"),
+                Some(false) => Cell::from("no"),
+                None => Cell::Missing,
+            },
+        ]);
+    }
+    table
+}
+
+pub(super) fn claims_table(claims: &[Claim]) -> Table {
+    let mut table = Table::new(
+        CLAIMS_TABLE,
+        ["claim", "the note says", "measured here", "verdict"],
+    );
+    for claim in claims {
+        table.push_row(vec![
+            Cell::from(claim.short.as_str()),
+            Cell::from(claim.says.as_str()),
+            Cell::from(claim.measured.as_str()),
+            Cell::from(claim.verdict.name()),
+        ]);
+    }
+    table
+}
+
+/// What this run's numbers say, in plain words.
+pub(super) fn conclusions(
+    rows: &[Row],
+    convoy: &[ConvoyRow],
+    claims: &[Claim],
+    baseline: &Result<Baseline, String>,
+    sizes: &Sizes,
+    unit: Duration,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let find = |w, m| rows.iter().find(|r: &&Row| r.workload == w && r.mode == m);
+    let busy = |r: &Row| match (r.cpu_us, r.wall_us) {
+        (Some(cpu), Some(wall)) if wall > 0 => Some(cpu as f64 / wall as f64),
+        _ => None,
+    };
+    if let (Some(free), Some(locked)) = (
+        find(Workload::Cpu, Mode::Threads),
+        find(Workload::Cpu, Mode::ThreadsGil),
+    ) && let (Some(a), Some(b)) = (free.speedup, locked.speedup)
+    {
+        let cores = |r: &Row| busy(r).map_or(String::new(), |x| format!(", {x:.2} cores busy"));
+        lines.push(format!(
+            "cpu: two Rust threads {a:.2}×{}; the same two threads under the simulated GIL {b:.2}×{}: the lock, not the threads, puts the work one after the other.",
+            cores(free),
+            cores(locked)
+        ));
+    }
+    lines.extend(claims.iter().map(Claim::line));
+
+    // The convoy, beyond the one-interval claim.
+    let show = |l: Option<Latency>| {
+        l.map_or("not run".to_owned(), |l| {
+            format!(
+                "median {}, p99 {}",
+                duration::format(l.median),
+                duration::format(l.p99)
+            )
+        })
+    };
+    if let Some(row) = convoy
+        .iter()
+        .find(|r| r.case.is(Client::Thread, 1, DEFAULT_SWITCH_INTERVAL))
+    {
+        lines.push(format!(
+            "A client thread of the same process needs the GIL back too (after its pause, after its read): simulated {}; CPython {}.",
+            show(row.simulated),
+            show(row.cpython)
+        ));
+    }
+    let scan: Vec<&ConvoyRow> = convoy::INTERVALS
+        .iter()
+        .filter_map(|&i| convoy.iter().find(|r| r.case.is(Client::Thread, 1, i)))
+        .collect();
+    if scan.len() == convoy::INTERVALS.len() {
+        let medians = |pick: fn(&ConvoyRow) -> Option<Latency>| {
+            scan.iter()
+                .map(|r| pick(r).map_or("—".to_owned(), |l| duration::format(l.median)))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
+        lines.push(format!(
+            "The convoy grows with the switch interval (client thread, 1 CPU-bound thread, medians at 1 / 5 / 50 ms): simulated {}; CPython {}.",
+            medians(|r| r.simulated),
+            medians(|r| r.cpython)
+        ));
+    }
+    if let Some(few) = convoy
+        .iter()
+        .flat_map(|r| [r.simulated, r.cpython])
+        .flatten()
+        .map(|l| l.samples)
+        .filter(|&n| n < 100)
+        .min()
+    {
+        lines.push(format!(
+            "Some convoy cases fit only {few} round trips in their time budget: with fewer than 100, the p99 is the largest one (more with --scale)."
+        ));
+    }
+
+    // How close the simulation is.
+    let comparisons = comparisons(rows, convoy);
+    let judged: Vec<&Comparison> = comparisons.iter().filter(|c| c.ratio().is_some()).collect();
+    if !judged.is_empty() {
+        let close = judged
+            .iter()
+            .filter(|c| c.within_2x() == Some(true))
+            .count();
+        let far: Vec<String> = judged
+            .iter()
+            .filter(|c| c.within_2x() == Some(false))
+            .map(|c| format!("{} ({:.2}×)", c.figure, c.ratio().unwrap_or(0.0)))
+            .collect();
+        let mut line = format!(
+            "The simulated GIL is within 2× of CPython on {close} of {} figures",
+            judged.len()
+        );
+        if far.is_empty() {
+            line.push('.');
+        } else {
+            line.push_str(&format!("; not on: {}.", far.join("; ")));
+        }
+        lines.push(line);
+    }
+
+    match baseline {
+        Ok(b) => lines.push(format!(
+            "Same time per unit, different sizes: in about {} Rust counts the primes below {}, {} {} only below {}.",
+            duration::format(unit),
+            sizes.bound,
+            implementation(b),
+            b.python,
+            b.cpu_bound
+        )),
+        Err(why) => lines.push(format!("CPython rows: not run: {why}.")),
+    }
+    if let Some(row) = rows
+        .iter()
+        .find(|r| r.mode == Mode::Processes && r.not_run.is_some())
+    {
+        lines.push(format!(
+            "Process rows: not run: {}.",
+            row.not_run.as_deref().unwrap_or_default()
+        ));
+    }
+    lines
+}

@@ -1,0 +1,109 @@
+//! How an `order` run reads: its lines, its table and its conclusions,
+//! computed from the runs' figures.
+
+use super::{Config, RunFigures};
+use crate::report::{Cell, Table};
+
+/// `1 run`, `2 runs`.
+pub(super) fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+pub(super) fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+pub(super) fn join(order: &[u64]) -> String {
+    order
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(super) fn side_by_side(synced: &[RunFigures], racy: &[RunFigures]) -> Table {
+    let mut table = Table::new(
+        "finishing order and total, per run",
+        [
+            "run",
+            "order (synchronised)",
+            "total (synchronised)",
+            "order (racy)",
+            "total (racy)",
+            "lost (racy)",
+        ],
+    );
+    for (s, r) in synced.iter().zip(racy) {
+        table.push_row(vec![
+            Cell::from(s.run),
+            Cell::from(join(&s.order)),
+            Cell::from(s.total),
+            Cell::from(join(&r.order)),
+            Cell::from(r.total),
+            Cell::from(r.lost),
+        ]);
+    }
+    table
+}
+
+pub(super) fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> usize {
+    let mut seen: Vec<T> = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen.len()
+}
+
+pub(super) fn conclusions(
+    config: &Config,
+    expected: u64,
+    synced: &[RunFigures],
+    racy: &[RunFigures],
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let orders = distinct(synced.iter().map(|r| &r.order));
+    let all_equal = synced.iter().all(|r| r.total == expected);
+    lines.push(if all_equal {
+        format!(
+            "Synchronised: {} in {}, and every total is {expected}: a different order, the same outcome.",
+            plural(orders, "different finishing order"),
+            plural(synced.len(), "run")
+        )
+    } else {
+        format!("Synchronised: a total differs from {expected}; this is a bug in the lab.")
+    });
+    if orders == 1 && synced.len() > 1 {
+        lines.push("Every run finished in the same order this time; more tasks or runs make the orders vary.".into());
+    }
+    let losing = racy.iter().filter(|r| r.lost > 0).count();
+    let totals = distinct(racy.iter().map(|r| r.total));
+    if losing > 0 {
+        let min = racy.iter().map(|r| r.total).min().unwrap_or(0);
+        let max = racy.iter().map(|r| r.total).max().unwrap_or(0);
+        lines.push(format!(
+            "Racy: {losing} of {} lost updates ({}, from {min} to {max}, expected {expected}): a read-then-write is two steps, and a write by another thread in between is overwritten.",
+            plural(racy.len(), "run"),
+            plural(totals, "different total")
+        ));
+    } else {
+        lines.push(format!(
+            "Racy: no update was lost this time, but the race is there: another thread may write between the read and the write{}.",
+            if config.workers < 2 {
+                " (with one worker, tasks rarely overlap)"
+            } else {
+                "; more steps make it show"
+            }
+        ));
+    }
+    lines
+}
