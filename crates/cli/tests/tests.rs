@@ -50,6 +50,8 @@ fn run_json(args: &[&str], timeout: Duration) -> (String, Value) {
 // Usage errors, every option of every subcommand: a table.
 #[path = "cases/bad_input.rs"]
 mod bad_input;
+#[path = "cases/browser.rs"]
+mod browser;
 
 // ---------------------------------------------------------------- greet
 
@@ -1017,7 +1019,14 @@ fn the_quick_tour_runs_every_part_and_writes_a_report_to_look_at() {
         let text = heading.split_once(" · ").unwrap().1;
         assert!(html.contains(text), "{text:?} in the page");
     }
-    assert_eq!(svgs_of(&html).len(), timelines.len());
+    // A picture per timeline, and the plots drawn from the figures.
+    let svgs = svgs_of(&html);
+    let plots = svgs
+        .iter()
+        .filter(|svg| svg.contains(r#"class="plot-svg""#))
+        .count();
+    assert!(plots >= 9, "{plots} plots");
+    assert_eq!(svgs.len() - plots, timelines.len());
 
     // The trace: a thread per lane of every timeline, an event per span.
     for path in [trace, report.join("trace.json")] {

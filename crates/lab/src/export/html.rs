@@ -1,18 +1,25 @@
 //! The page: one self-contained HTML5 document.
 //!
-//! Everything is inline (the style sheet, the SVG pictures of the
-//! timelines) and nothing runs (no scripts), so the page opens offline,
-//! prints, and can be mailed as one file. The only links are to the sections
-//! of the page, to the two JSON files beside it, and to Perfetto.
+//! Everything is inline (the style sheet, the plots and the pictures of the
+//! timelines as SVG, one small script), so the page opens offline, prints,
+//! and can be mailed as one file. The only links are to the sections of the
+//! page, to the two JSON files beside it, and to Perfetto.
 //!
-//! All text goes through maud, which escapes it; the timelines' pictures
-//! come from [`waiter::trace::svg()`], which escapes every text it draws, and
-//! are inserted as they are.
+//! Each section shows its report's plots ([`super::plot::plots`], drawn
+//! from the report's figures and timelines), its tables, and its timelines
+//! on one shared time axis. The script (`timeline.js`) makes the timelines
+//! explorable (zoom, pan, a tooltip per span); without it, every picture is
+//! still there, static.
+//!
+//! All text goes through maud, which escapes it; the plots and the
+//! timelines' pictures escape every text they draw, and are inserted as
+//! they are.
 
 use std::collections::HashSet;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html as markup};
 
+use super::plot::plots;
 use super::{Page, REPORT_FILE, Section, TRACE_FILE};
 use crate::report::{Table, Timeline};
 
@@ -21,60 +28,14 @@ const PAGE_IDS: [&str; 4] = ["notes", "contents", "contents-title", "files"];
 
 /// Light, readable, printable; tables scroll sideways on narrow screens and
 /// pictures shrink to the width.
-const STYLE: &str = r#"
-:root { color-scheme: light; }
-* { box-sizing: border-box; }
-body {
-  margin: 0 auto; padding: 1.5rem 1rem 3rem; max-width: 64rem;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  font-size: 1rem; line-height: 1.55; color: #1d1d1f; background: #ffffff;
-}
-h1 { font-size: 2rem; line-height: 1.2; margin: 0.5rem 0 1rem; }
-h2 { font-size: 1.45rem; line-height: 1.25; margin: 0 0 0.75rem; }
-h3 { font-size: 1.1rem; margin: 1.5rem 0 0.5rem; }
-p { margin: 0 0 0.75rem; }
-a { color: #0b5cad; }
-code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9em; }
-.intro { font-size: 1.1rem; color: #333333; }
-.notes {
-  margin: 1rem 0 1.5rem; padding: 0.75rem 1rem;
-  border: 2px solid #c77700; border-left-width: 0.5rem; border-radius: 4px;
-  background: #fff6e5; font-weight: 600;
-}
-.notes p:last-child { margin-bottom: 0; }
-nav { margin: 1.5rem 0 2rem; padding: 0.75rem 1rem; background: #f5f6f7; border-radius: 4px; }
-nav h2 { font-size: 1.1rem; margin-bottom: 0.25rem; }
-nav ol { margin: 0; padding-left: 1.5rem; }
-section { margin: 0 0 2.5rem; padding-top: 1.5rem; border-top: 1px solid #d0d4d9; }
-.subtitle { color: #555555; font-style: italic; }
-.words p { color: #333333; }
-.explanation { border-left: 3px solid #0072b2; padding-left: 0.9rem; }
-.table-scroll { overflow-x: auto; margin: 0.5rem 0 1.25rem; }
-table { border-collapse: collapse; font-size: 0.95rem; }
-caption { caption-side: top; text-align: left; font-weight: 600; padding: 0 0 0.35rem; position: sticky; left: 0; }
-th, td { padding: 0.3rem 0.75rem; border-bottom: 1px solid #e1e4e8; text-align: left; vertical-align: top; }
-thead th { border-bottom: 2px solid #8c959f; white-space: nowrap; }
-tbody tr:nth-child(even) { background: #f7f8fa; }
-.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-figure { margin: 0.5rem 0 1.5rem; }
-figure svg { display: block; max-width: 100%; height: auto; border: 1px solid #e1e4e8; }
-figcaption { font-size: 0.9rem; color: #555555; margin-top: 0.3rem; }
-.conclusions li { margin-bottom: 0.3rem; }
-details { margin: 1rem 0; }
-summary { cursor: pointer; color: #0b5cad; }
-pre { overflow-x: auto; padding: 0.75rem; background: #f5f6f7; border-radius: 4px; }
-footer { margin-top: 3rem; padding-top: 1rem; border-top: 1px solid #d0d4d9; font-size: 0.9rem; color: #444444; }
-@media print {
-  body { max-width: none; padding: 0; font-size: 10.5pt; }
-  a { color: inherit; }
-  nav, .notes, pre { background: none; }
-  pre { white-space: pre-wrap; overflow-wrap: anywhere; }
-  .table-scroll { overflow: visible; }
-  section { break-before: auto; }
-  figure, table, .notes { break-inside: avoid; }
-  h2, h3, caption { break-after: avoid; }
-}
-"#;
+const STYLE: &str = include_str!("page.css");
+
+/// Makes the timelines explorable; see the file's own comment.
+const SCRIPT: &str = include_str!("timeline.js");
+
+/// A table with at least this many columns is "wide": on a phone, its rows
+/// become cards.
+const WIDE_TABLE: usize = 4;
 
 /// The page as a complete HTML5 document: title, introduction, notes, a
 /// table of contents, then per section its heading, words, the report's
@@ -140,10 +101,12 @@ pub fn html(page: &Page) -> String {
                         a href=(REPORT_FILE) { code { (REPORT_FILE) } }
                         " holds every report as JSON (the tables, the timelines and the raw figures), and "
                         a href=(TRACE_FILE) { code { (TRACE_FILE) } }
-                        " every timeline as a Chrome trace."
+                        " every timeline as a Chrome trace. Every number on the plots comes from "
+                        code { (REPORT_FILE) }
+                        "."
                     }
                     p {
-                        "To zoom into the timelines, open "
+                        "Zoom into a timeline with the mouse wheel, a pinch or its + and − buttons, drag to move along it, double-click to see it whole; hover over a span (or tap it) for its times. To search the timelines, open "
                         code { (TRACE_FILE) }
                         " in "
                         a href="https://ui.perfetto.dev" { "https://ui.perfetto.dev" }
@@ -152,6 +115,7 @@ pub fn html(page: &Page) -> String {
                         "."
                     }
                 }
+                script { (PreEscaped(SCRIPT)) }
             }
         }
     };
@@ -181,12 +145,11 @@ fn section_markup(section: &Section, anchor: &str) -> Markup {
                     }
                 }
             }
+            (plots_markup(report))
             @for table in &report.tables {
                 (table_markup(table))
             }
-            @for timeline in &report.timelines {
-                (timeline_markup(timeline))
-            }
+            (timelines_markup(&report.timelines))
             @if !report.conclusions.is_empty() {
                 h3 { "What this run shows" }
                 ul.conclusions {
@@ -215,9 +178,10 @@ fn table_markup(table: &Table) -> Markup {
                 .iter()
                 .all(|row| row.get(column).is_none_or(|cell| cell.is_numeric()))
     };
+    let wide = table.columns.len() >= WIDE_TABLE;
     markup! {
         div.table-scroll {
-            table {
+            table class=[wide.then_some("wide")] {
                 @if !table.title.is_empty() {
                     caption { (table.title) }
                 }
@@ -231,8 +195,8 @@ fn table_markup(table: &Table) -> Markup {
                 tbody {
                     @for row in &table.rows {
                         tr {
-                            @for cell in row {
-                                td class=[cell.is_numeric().then_some("num")] { (cell.display()) }
+                            @for (cell, column) in row.iter().zip(&table.columns) {
+                                td class=[cell.is_numeric().then_some("num")] data-label=(column) { (cell.display()) }
                             }
                         }
                     }
@@ -242,15 +206,92 @@ fn table_markup(table: &Table) -> Markup {
     }
 }
 
-/// A timeline as an inline picture, captioned with its title.
-fn timeline_markup(timeline: &Timeline) -> Markup {
-    // `svg` escapes every text it draws: the picture is markup already.
-    let picture = waiter::trace::svg(timeline);
+/// The report's plots, drawn from its figures and timelines.
+fn plots_markup(report: &crate::Report) -> Markup {
+    let plots = plots(report);
     markup! {
-        figure.timeline {
-            (PreEscaped(picture))
-            @if !timeline.title.is_empty() {
-                figcaption { (timeline.title) }
+        @if !plots.is_empty() {
+            div.plots {
+                @for plot in &plots {
+                    @let drawn = plot.render();
+                    figure.plot data-plot=(plot.id) data-marks=(drawn.marks) {
+                        // The plot escapes every text it draws.
+                        (PreEscaped(drawn.svg))
+                        figcaption { (plot.caption) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Timelines whose lengths differ by more than this factor are not drawn
+/// on one axis: the shorter would be a sliver.
+const SHARED_AXIS_RATIO: u64 = 4;
+
+/// An experiment's timelines, those of comparable length that follow each
+/// other on one shared time axis (sequential beside two threads: a
+/// millimetre is the same time in both, and zooming one zooms them all).
+fn timelines_markup(timelines: &[Timeline]) -> Markup {
+    markup! {
+        @for group in shared_axes(timelines) {
+            (timeline_group(group))
+        }
+    }
+}
+
+/// Runs of consecutive timelines whose longest is at most
+/// [`SHARED_AXIS_RATIO`] times their shortest.
+fn shared_axes(timelines: &[Timeline]) -> Vec<&[Timeline]> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    let (mut shortest, mut longest) = (u64::MAX, 0);
+    for (index, timeline) in timelines.iter().enumerate() {
+        let end = timeline.end_us().max(1);
+        let (low, high) = (shortest.min(end), longest.max(end));
+        if index > start && high > low.saturating_mul(SHARED_AXIS_RATIO) {
+            groups.push(&timelines[start..index]);
+            start = index;
+            (shortest, longest) = (end, end);
+        } else {
+            (shortest, longest) = (low, high);
+        }
+    }
+    if start < timelines.len() {
+        groups.push(&timelines[start..]);
+    }
+    groups
+}
+
+/// Timelines on one time axis (the longest one's), each with the controls
+/// the script shows and the tooltip it fills.
+fn timeline_group(timelines: &[Timeline]) -> Markup {
+    let end_us = timelines
+        .iter()
+        .map(Timeline::end_us)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let end_ms = format!("{:.3}", end_us as f64 / 1e3);
+    markup! {
+        div.timelines data-end-us=(end_us) {
+            @for timeline in timelines {
+                figure.timeline data-view-start="0.000" data-view-end=(end_ms) {
+                    div.timeline-controls hidden role="group" aria-label="zoom and move" {
+                        button type="button" data-action="zoom-in" aria-label="zoom in" { "+" }
+                        button type="button" data-action="zoom-out" aria-label="zoom out" { "−" }
+                        button type="button" data-action="left" aria-label="move earlier" { "◀" }
+                        button type="button" data-action="right" aria-label="move later" { "▶" }
+                        button type="button" data-action="reset" { "whole run" }
+                        span.hint { "wheel or pinch to zoom · drag to move · double-click for the whole run" }
+                    }
+                    // `svg_on_axis` escapes every text it draws.
+                    (PreEscaped(waiter::trace::svg_on_axis(timeline, end_us)))
+                    div.timeline-tip role="tooltip" hidden {}
+                    @if !timeline.title.is_empty() {
+                        figcaption { (timeline.title) }
+                    }
+                }
             }
         }
     }

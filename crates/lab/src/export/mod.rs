@@ -7,9 +7,10 @@
 //! machine, without the lab:
 //!
 //! - `index.html`: one self-contained page (inline styles, inline SVG
-//!   pictures, no scripts, nothing fetched from the network) with the
-//!   explanation, the tables, a picture of each timeline, the conclusions
-//!   and the raw figures of every report;
+//!   plots and timelines, one inline script, nothing fetched from the
+//!   network) with the explanation, a [plot](plot) of each comparison, the
+//!   tables, each timeline (zoomable where scripts run, a static picture
+//!   where not), the conclusions and the raw figures of every report;
 //! - `report.json`: the reports themselves, a JSON array, to compare runs
 //!   or plot them elsewhere;
 //! - `trace.json`: every timeline in the Chrome trace event format, to zoom

@@ -179,6 +179,10 @@ fn bar_frame(area: &DrawingArea<SVGBackend<'_>, Shift>, bars: &Bars) -> Result<F
             .flat_map(|s| s.values.iter().copied().flatten())
             .collect()
     };
+    let mut tops = tops;
+    if let Some(totals) = &bars.totals {
+        tops.extend(totals.values.iter().copied().flatten());
+    }
     let y = scale(&tops, bars.log && !bars.stacked, true);
     let x = Scale {
         low: 0.0,
@@ -361,6 +365,25 @@ fn bar_marks(out: &mut String, frame: &Frame, bars: &Bars) -> usize {
             );
             count += 1;
         }
+        if let Some(total) = bars
+            .totals
+            .as_ref()
+            .and_then(|t| t.values.get(i).copied().flatten())
+            .filter(|v| v.is_finite())
+        {
+            let (name, y) = (&bars.totals.as_ref().expect("totals").name, frame.y(total));
+            let _ = write!(
+                out,
+                r##"<rect class="mark total" data-series="{name}" data-category="{category}" data-value="{total}" x="{x:.1}" y="{y:.1}" width="{w:.1}" height="3" fill="#1d1d1f"><title>{category} · {name}: {shown}</title></rect>"##,
+                name = escape(name),
+                category = escape(category),
+                x = start - 4.0,
+                y = y - 1.5,
+                w = group + 8.0,
+                shown = escape(&bars.unit.format(total)),
+            );
+            count += 1;
+        }
         category_name(out, frame, category, left + slot / 2.0, slot);
     }
     count
@@ -504,6 +527,11 @@ fn legend_entries(chart: &Chart) -> Vec<Entry> {
                 colour: PALETTE[i % PALETTE.len()],
                 swatch: Swatch::Block,
             })
+            .chain(bars.totals.iter().map(|t| Entry {
+                name: t.name.clone(),
+                colour: "#1d1d1f",
+                swatch: Swatch::Line,
+            }))
             .collect(),
         Chart::Lines(lines) => {
             let mut colour_index = 0usize;

@@ -37,6 +37,7 @@
 //!             Series::new("calc", vec![Some(0.4e6), Some(0.4e6)]),
 //!         ],
 //!         stacked: true,
+//!         totals: None,
 //!         unit: Unit::Micros,
 //!         axis: "time".into(),
 //!         log: false,
@@ -50,11 +51,13 @@
 //! ```
 
 mod draw;
+mod figures;
 mod unit;
 
 #[cfg(test)]
 mod tests;
 
+pub use figures::plots;
 pub use unit::Unit;
 
 /// One plot: what it shows, and the chart.
@@ -91,6 +94,9 @@ pub struct Bars {
     /// Stack the series' bars on each other (parts of a whole) instead of
     /// placing them side by side.
     pub stacked: bool,
+    /// A total per category, drawn as a black line across its bars (the
+    /// wall-clock total over parts that may overlap).
+    pub totals: Option<Series>,
     /// The values' unit, for the ticks and the text.
     pub unit: Unit,
     /// The vertical axis' title, without the unit (it is added).
