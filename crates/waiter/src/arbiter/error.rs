@@ -2,6 +2,7 @@
 
 /// Why a request or a waiter's configuration is invalid.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum WaiterError {
     /// The request asks for nothing.
     #[error("empty request: ask for at least one unit of one resource")]
@@ -13,6 +14,12 @@ pub enum WaiterError {
         resource: usize,
         /// How many resources there are.
         resources: usize,
+    },
+    /// A part of zero units ([`Request::units`](crate::Request::units) with 0).
+    #[error("zero units of resource {resource}: ask for at least 1 unit of each resource named")]
+    ZeroUnits {
+        /// The resource named with zero units.
+        resource: usize,
     },
     /// More units than the resource will ever have: waiting would be forever.
     #[error("resource {resource} has {capacity} unit(s); {units} can never be granted")]

@@ -189,3 +189,110 @@ fn loom_leaving_races_the_release_that_grants_it() {
         assert_eq!(waiter.waiting(), 0);
     });
 }
+
+/// Polls `future` once with a waker that does nothing.
+fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
+}
+
+/// FIFO no-overtake under a race: W waits for `[0, 1]` (resource 0 has a
+/// spare unit, 1 is held), so it reserves resource 0. A line walk (X joining
+/// behind W, then leaving) looks at W again while a newcomer tries one unit
+/// of resource 0:
+/// the newcomer must get nothing while W waits, in every interleaving.
+/// Caught: a walk that removes W's "waiting" marks part by part as it takes
+/// units, then puts them back when a later part does not fit (the newcomer
+/// sees no waiter and a free unit in between).
+#[test]
+fn loom_a_newcomer_never_overtakes_a_waiter_mid_walk() {
+    model(|| {
+        let waiter = Arc::new(Waiter::new([2, 1, 1]).unwrap());
+        let held = waiter.acquire([1, 2]).unwrap();
+        let mut w = waiter.acquire_async([0, 1]);
+        assert!(poll_once(&mut w).is_pending());
+        assert_eq!(waiter.waiting(), 1);
+        // X joins behind W and leaves: leaving walks the line, W first.
+        let walk = {
+            let waiter = waiter.clone();
+            thread::spawn(move || {
+                let mut x = waiter.acquire_async([2]);
+                assert!(poll_once(&mut x).is_pending());
+            })
+        };
+        let newcomer = {
+            let waiter = waiter.clone();
+            thread::spawn(move || waiter.try_acquire([0]).unwrap().is_some())
+        };
+        assert!(!newcomer.join().unwrap(), "the newcomer overtook W");
+        walk.join().unwrap();
+        drop(held);
+        let Poll::Ready(grant) = poll_once(&mut w) else {
+            panic!("W not granted once [1] came back");
+        };
+        drop(grant.unwrap());
+        drop(w);
+        assert_eq!(waiter.available(), [2, 1, 1]);
+        assert_eq!(waiter.waiting(), 0);
+    });
+}
+
+/// A waker that looks at the line (takes the waiter's lock) when woken, as
+/// a task polled inline from `wake` would.
+struct LookingWaker {
+    waiter: Arc<Waiter>,
+    woken: AtomicUsize,
+}
+
+impl std::task::Wake for LookingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let _ = self.waiter.waiting();
+        self.woken.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Wakers run outside the line's lock: a release grants a waiting future
+/// whose waker takes that lock, while another thread races for the same
+/// resource. Nobody deadlocks, the future is woken once and granted.
+/// Caught: waking inside the walk, under the lock (the releasing thread
+/// locks the line twice: loom reports the deadlock).
+#[test]
+fn loom_a_waker_that_takes_the_lock_is_called_outside_it() {
+    model(|| {
+        let waiter = Arc::new(Waiter::new([1]).unwrap());
+        let looking = Arc::new(LookingWaker {
+            waiter: waiter.clone(),
+            woken: AtomicUsize::new(0),
+        });
+        let waker = Waker::from(looking.clone());
+        let held = waiter.acquire([0]).unwrap();
+        let mut future = waiter.acquire_async([0]);
+        let polled = Pin::new(&mut future).poll(&mut Context::from_waker(&waker));
+        assert!(polled.is_pending());
+        let racer = {
+            let waiter = waiter.clone();
+            thread::spawn(move || {
+                // FIFO: the future waits first, so the racer gets nothing
+                // while it does.
+                let got = waiter.try_acquire([0]).unwrap().is_some();
+                let _ = waiter.waiting();
+                got
+            })
+        };
+        drop(held);
+        let raced = racer.join().unwrap();
+        let Poll::Ready(grant) = poll_once(&mut future) else {
+            // Only possible if the racer took it first: then it is back.
+            panic!("the waiting future was not granted (racer got it: {raced})");
+        };
+        assert!(!raced, "the racer overtook the waiting future");
+        drop(grant.unwrap());
+        drop(future);
+        assert_eq!(looking.woken.load(Ordering::SeqCst), 1);
+        assert_eq!(waiter.available(), [1]);
+        assert_eq!(waiter.waiting(), 0);
+    });
+}

@@ -91,6 +91,10 @@ mod state;
 mod loom_arbiter;
 #[cfg(all(test, not(loom)))]
 mod test;
+#[cfg(all(test, not(loom)))]
+mod test_contract;
+#[cfg(all(test, not(loom)))]
+mod test_wakers;
 
 use std::fmt;
 use std::future::Future;
@@ -196,7 +200,9 @@ impl WaiterBuilder {
     ///
     /// # Errors
     ///
-    /// [`WaiterError::NoResources`] or [`WaiterError::ZeroCapacity`].
+    /// [`WaiterError::NoResources`] without a resource,
+    /// [`WaiterError::ZeroCapacity`] for a resource of capacity 0, and
+    /// [`WaiterError::CapacityTooLarge`] above 2³² − 1 units.
     pub fn build(self) -> Result<Waiter, WaiterError> {
         if self.capacities.is_empty() {
             return Err(WaiterError::NoResources);
@@ -338,18 +344,28 @@ impl Waiter {
         }
     }
 
+    /// Checks every resource a request names, whatever its units: first
+    /// that it exists, then zero units, then the capacity.
     fn validate(&self, request: &Request) -> Result<(), WaiterError> {
         if request.is_empty() {
             return Err(WaiterError::EmptyRequest);
         }
         let capacity = &self.capacity;
+        let named = request.parts().iter().map(|&(resource, _)| resource);
+        if let Some(resource) = named
+            .chain(request.zero_units().iter().copied())
+            .find(|&resource| resource >= capacity.len())
+        {
+            return Err(WaiterError::UnknownResource {
+                resource,
+                resources: capacity.len(),
+            });
+        }
+        if let Some(&resource) = request.zero_units().first() {
+            return Err(WaiterError::ZeroUnits { resource });
+        }
         for &(resource, units) in request.parts() {
-            let Some(&cap) = capacity.get(resource) else {
-                return Err(WaiterError::UnknownResource {
-                    resource,
-                    resources: capacity.len(),
-                });
-            };
+            let cap = capacity[resource];
             if units > cap {
                 return Err(WaiterError::ExceedsCapacity {
                     resource,
@@ -368,11 +384,18 @@ impl Waiter {
             Attempt::Taken => true,
             Attempt::Refused { wake_line } => {
                 if wake_line {
-                    lock(&self.line).admit(&self.book);
+                    self.walk_line();
                 }
                 false
             }
         }
+    }
+
+    /// Grants what the line lets go, then wakes those callers with the
+    /// lock released (the guard is a temporary of the first statement).
+    fn walk_line(&self) {
+        let wakeups = lock(&self.line).admit(&self.book);
+        wakeups.wake_all();
     }
 
     /// `wait`: `None` = do not wait; `Some(None)` = forever;
@@ -409,11 +432,13 @@ impl Waiter {
                 Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
                     Some(left) if !left.is_zero() => thread::park_timeout(left),
                     _ => {
-                        if lock(&self.line).leave(&self.book, ticket) {
-                            return Ok(None);
-                        }
-                        // Granted just now: keep it.
-                        return Ok(Some(Grant::new(self, request)));
+                        let left = lock(&self.line).leave(&self.book, ticket);
+                        let Some(wakeups) = left else {
+                            // Granted just now: keep it.
+                            return Ok(Some(Grant::new(self, request)));
+                        };
+                        wakeups.wake_all();
+                        return Ok(None);
                     }
                 },
             }
@@ -422,7 +447,7 @@ impl Waiter {
 
     fn release(&self, request: &Request) {
         if self.book.give_back(request) {
-            lock(&self.line).admit(&self.book);
+            self.walk_line();
         }
     }
 }
@@ -489,14 +514,17 @@ impl<'a> Future for Acquire<'a> {
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        if let Some((ticket, _)) = self.queued.take() {
-            let waiter = self.waiter;
-            let mut line = lock(&waiter.line);
+        let Some((ticket, slot)) = self.queued.take() else {
+            return;
+        };
+        let left = lock(&self.waiter.line).leave(&self.waiter.book, ticket);
+        match left {
+            Some(wakeups) => wakeups.wake_all(),
             // Granted, but nobody will hold it: give it back.
-            if !line.leave(&waiter.book, ticket) && waiter.book.give_back(&self.request) {
-                line.admit(&waiter.book);
-            }
+            None => self.waiter.release(&self.request),
         }
+        // Last: it may hold the task's waker, the executor's code.
+        drop(slot);
     }
 }
 

@@ -5,7 +5,11 @@ use smallvec::SmallVec;
 /// A set of resources and how many units of each, asked for all at once.
 ///
 /// Built from resource indices (one unit each) or with [`Request::units`].
-/// Duplicates add up: `[3, 3]` asks for two units of resource 3.
+/// Naming a resource twice adds up: `[3, 3]` asks for two units of resource
+/// 3 (an error on a resource of capacity 1, never a wait). A part of zero
+/// units is an error when the request is made
+/// ([`WaiterError::ZeroUnits`](crate::WaiterError::ZeroUnits)): a request
+/// that names a resource means to hold some of it.
 ///
 /// # Examples
 ///
@@ -22,6 +26,9 @@ pub struct Request {
     /// `(resource, units)`, sorted by resource, no duplicates, no zero units.
     /// Inline up to four parts: a philosopher's two forks cost no allocation.
     parts: SmallVec<[(usize, usize); 4]>,
+    /// Resources named with zero units, in the order named: kept so the
+    /// waiter can check them and refuse the request.
+    zero_units: SmallVec<[usize; 0]>,
 }
 
 impl Request {
@@ -30,9 +37,12 @@ impl Request {
         Self::default()
     }
 
-    /// Adds `units` units of `resource`.
+    /// Adds `units` units of `resource`. Zero units make the request
+    /// invalid ([`WaiterError::ZeroUnits`](crate::WaiterError::ZeroUnits)
+    /// when it is made); so does an unknown resource, whatever its units.
     pub fn units(mut self, resource: usize, units: usize) -> Self {
         if units == 0 {
+            self.zero_units.push(resource);
             return self;
         }
         match self.parts.binary_search_by_key(&resource, |&(r, _)| r) {
@@ -47,9 +57,14 @@ impl Request {
         &self.parts
     }
 
-    /// Whether nothing is asked for.
+    /// Whether nothing is asked for: no resource named at all.
     pub fn is_empty(&self) -> bool {
-        self.parts.is_empty()
+        self.parts.is_empty() && self.zero_units.is_empty()
+    }
+
+    /// Resources named with zero units (the request is invalid if any).
+    pub(crate) fn zero_units(&self) -> &[usize] {
+        &self.zero_units
     }
 
     /// Whether two requests share a resource.

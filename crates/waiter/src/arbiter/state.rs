@@ -7,9 +7,13 @@
 //! had to wait, behind the waiter's mutex; it is walked in arrival order
 //! whenever units come back to a resource somebody waits on.
 
+use std::any::Any;
 use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::task::Waker;
+
+use smallvec::SmallVec;
 
 use super::Policy;
 use super::request::Request;
@@ -21,37 +25,78 @@ pub(crate) enum Wake {
     Waker(Waker),
 }
 
-/// A waiting caller's mailbox: the waiter sets `granted` (under its lock)
-/// and wakes the caller, who sees the flag without taking the lock again.
+/// A waiting caller's mailbox: the waiter sets `granted` (under the line's
+/// lock) and, once that lock is released, wakes the caller, who sees the
+/// flag without taking the lock again.
 pub(crate) struct Slot {
     granted: AtomicBool,
-    wake: Mutex<Wake>,
+    /// Taken out by the one wake-up a slot gets.
+    wake: Mutex<Option<Wake>>,
 }
 
 impl Slot {
     pub(crate) fn new(wake: Wake) -> Self {
         Self {
             granted: AtomicBool::new(false),
-            wake: Mutex::new(wake),
+            wake: Mutex::new(Some(wake)),
         }
     }
 
     /// Whether the request was granted. `Acquire` pairs with the `Release`
-    /// in [`State::admit`]: the units were taken before the flag rose.
+    /// in [`Line::admit`]: the units were taken before the flag rose.
     pub(crate) fn is_granted(&self) -> bool {
         self.granted.load(Ordering::Acquire)
     }
 
-    /// Replaces the waker (a future polled from another task).
+    /// Replaces the waker (a future polled from another task). The old one
+    /// is dropped after the slot's lock is released: dropping a waker runs
+    /// the executor's code.
     pub(crate) fn set_wake(&self, wake: Wake) {
-        *lock(&self.wake) = wake;
+        let old = lock(&self.wake).replace(wake);
+        drop(old);
     }
 
-    fn grant(&self) {
-        self.granted.store(true, Ordering::Release);
-        match &*lock(&self.wake) {
-            Wake::Thread(thread) => thread.unpark(),
-            Wake::Waker(waker) => waker.wake_by_ref(),
+    /// Wakes the caller once: takes the waker out under the slot's lock and
+    /// calls it after. A caller polled inline from `wake` sees `granted`
+    /// (raised before) and never waits on this lock.
+    fn wake(&self) {
+        let wake = lock(&self.wake).take();
+        match wake {
+            Some(Wake::Thread(thread)) => thread.unpark(),
+            Some(Wake::Waker(waker)) => waker.wake(),
+            None => {}
+        }
+    }
+}
+
+/// The callers a walk of the line granted, to wake once the line's lock is
+/// released: a waker is the executor's code, and may poll the task right
+/// there, which may drop a grant or ask for another, and so take the lock
+/// again. (tokio's semaphore keeps a wake list for the same reason.)
+#[must_use = "granted callers sleep until woken"]
+pub(crate) struct Wakeups(SmallVec<[Arc<Slot>; 4]>);
+
+impl Wakeups {
+    fn new() -> Self {
+        Self(SmallVec::new())
+    }
+
+    /// Wakes every caller, even if a waker panics: the first panic is
+    /// raised again after the last caller is woken (unless this thread is
+    /// already unwinding: then it is dropped, as a second panic would
+    /// abort). A panicking waker's own request stays granted: its future
+    /// returns the grant when polled, or gives it back when dropped.
+    pub(crate) fn wake_all(self) {
+        let mut first_panic: Option<Box<dyn Any + Send>> = None;
+        for slot in self.0 {
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| slot.wake())) {
+                first_panic.get_or_insert(panic);
+            }
+        }
+        if let Some(panic) = first_panic
+            && !std::thread::panicking()
+        {
+            resume_unwind(panic);
         }
     }
 }
@@ -111,15 +156,8 @@ impl Book {
             .collect()
     }
 
-    /// Takes `units` of `resource` if there are enough and `ok(word)`;
-    /// `also` is subtracted too (a waiter's own registration).
-    fn take_one(
-        &self,
-        resource: usize,
-        units_wanted: u64,
-        also: u64,
-        ok: impl Fn(u64) -> bool,
-    ) -> bool {
+    /// Takes `units` of `resource` if there are enough and `ok(word)`.
+    fn take_one(&self, resource: usize, units_wanted: u64, ok: impl Fn(u64) -> bool) -> bool {
         let word = &self.words[resource];
         let mut current = word.load(Ordering::Acquire);
         loop {
@@ -128,7 +166,7 @@ impl Book {
             }
             match word.compare_exchange_weak(
                 current,
-                current - units_wanted - also,
+                current - units_wanted,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
@@ -138,12 +176,12 @@ impl Book {
         }
     }
 
-    /// Gives back what `taken` parts hold (`also` per part too); returns
-    /// whether any of those resources had waiters.
-    fn put_back(&self, taken: &[(usize, usize)], also: u64) -> bool {
+    /// Gives back what `taken` parts hold; returns whether any of those
+    /// resources had waiters.
+    fn put_back(&self, taken: &[(usize, usize)]) -> bool {
         let mut had_waiters = false;
         for &(resource, units) in taken {
-            let before = self.words[resource].fetch_add(units as u64 + also, Ordering::AcqRel);
+            let before = self.words[resource].fetch_add(units as u64, Ordering::AcqRel);
             had_waiters |= waiters(before) > 0;
         }
         had_waiters
@@ -155,10 +193,8 @@ impl Book {
         let fifo = self.policy == Policy::Fifo;
         let parts = request.parts();
         for (index, &(resource, units)) in parts.iter().enumerate() {
-            if !self.take_one(resource, units as u64, 0, |word| {
-                !fifo || waiters(word) == 0
-            }) {
-                let wake_line = self.put_back(&parts[..index], 0);
+            if !self.take_one(resource, units as u64, |word| !fifo || waiters(word) == 0) {
+                let wake_line = self.put_back(&parts[..index]);
                 return Attempt::Refused { wake_line };
             }
         }
@@ -166,15 +202,19 @@ impl Book {
     }
 
     /// A registered waiter's attempt (under the line's lock): all units at
-    /// once; on success its registration is removed in the same steps.
+    /// once. Its "waiting" marks stay on every resource until every part is
+    /// taken, and only then come off: a newcomer that looks at a resource
+    /// in between sees the waiter (and, under FIFO, stays out) instead of
+    /// units that are about to be put back because a later part did not fit.
     fn try_take_waiting(&self, request: &Request) -> bool {
         let parts = request.parts();
         for (index, &(resource, units)) in parts.iter().enumerate() {
-            if !self.take_one(resource, units as u64, WAITER, |_| true) {
-                self.put_back(&parts[..index], WAITER);
+            if !self.take_one(resource, units as u64, |_| true) {
+                self.put_back(&parts[..index]);
                 return false;
             }
         }
+        self.deregister(request);
         true
     }
 
@@ -195,7 +235,7 @@ impl Book {
     /// Gives a grant's units back; returns whether somebody waits on one
     /// of them (then the caller runs [`Line::admit`]).
     pub(crate) fn give_back(&self, request: &Request) -> bool {
-        self.put_back(request.parts(), 0)
+        self.put_back(request.parts())
     }
 }
 
@@ -246,28 +286,29 @@ impl Line {
     }
 
     /// Takes a waiting request out of the line (timeout, dropped future) and
-    /// lets the line move. Returns `false` if it is no longer there: it was
-    /// granted meanwhile.
-    pub(crate) fn leave(&mut self, book: &Book, ticket: u64) -> bool {
-        let Some(at) = self.queue.iter().position(|e| e.ticket == ticket) else {
-            return false;
-        };
+    /// lets the line move: returns the callers that lets go, to wake after
+    /// the lock. `None` if it is no longer there: it was granted meanwhile.
+    ///
+    /// The caller still holds the slot, so the entry dropped here is never
+    /// the slot's last owner (no waker is dropped under the lock).
+    pub(crate) fn leave(&mut self, book: &Book, ticket: u64) -> Option<Wakeups> {
+        let at = self.queue.iter().position(|e| e.ticket == ticket)?;
         let entry = self.queue.remove(at).expect("position is in bounds");
         book.deregister(&entry.request);
         // It may have been holding later requests back.
-        self.admit(book);
-        true
+        Some(self.admit(book))
     }
 
-    /// Grants, in arrival order, every waiting request the policy allows,
-    /// and wakes their callers.
+    /// Grants, in arrival order, every waiting request the policy allows;
+    /// returns their callers, to wake once the lock is released.
     ///
     /// FIFO: a request that cannot be granted *reserves* its resources, so no
     /// later request that shares one may pass it; later requests on other
     /// resources still go. Greedy: anything that fits goes.
-    pub(crate) fn admit(&mut self, book: &Book) {
+    pub(crate) fn admit(&mut self, book: &Book) -> Wakeups {
+        let mut wakeups = Wakeups::new();
         if self.queue.is_empty() {
-            return;
+            return wakeups;
         }
         self.reserved.fill(false);
         let mut index = 0;
@@ -277,7 +318,8 @@ impl Line {
                 && entry.request.parts().iter().any(|&(r, _)| self.reserved[r]);
             if !reserved && book.try_take_waiting(&entry.request) {
                 let entry = self.queue.remove(index).expect("index is in bounds");
-                entry.slot.grant();
+                entry.slot.granted.store(true, Ordering::Release);
+                wakeups.0.push(entry.slot);
                 continue;
             }
             if self.policy == Policy::Fifo {
@@ -287,5 +329,6 @@ impl Line {
             }
             index += 1;
         }
+        wakeups
     }
 }

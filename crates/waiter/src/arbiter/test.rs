@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::*;
 
 /// Waits (generously) until `waiter` has `n` requests in line.
-fn until_waiting(waiter: &Waiter, n: usize) {
+pub(super) fn until_waiting(waiter: &Waiter, n: usize) {
     let start = Instant::now();
     while waiter.waiting() != n {
         assert!(
@@ -74,6 +74,186 @@ fn invalid_requests_are_clear_errors() {
         Waiter::new([1, 0]).unwrap_err(),
         WaiterError::ZeroCapacity { resource: 1 }
     );
+}
+
+/// Every way to ask wrongly, through every entry point: each gives its
+/// error at once (no panic, no wait, nothing taken), even with the
+/// resources busy and somebody in line.
+#[test]
+fn every_bad_request_is_its_error_from_every_entry_point() {
+    let waiter = Waiter::new([1, 2, 1, 1, 1]).unwrap();
+    let cases: Vec<(Request, WaiterError)> = vec![
+        (Request::new(), WaiterError::EmptyRequest),
+        // Unknown, whatever the units: zero, one, many, beside good parts.
+        (
+            Request::new().units(9, 0).units(1, 1),
+            WaiterError::UnknownResource {
+                resource: 9,
+                resources: 5,
+            },
+        ),
+        (
+            Request::new().units(9, 0),
+            WaiterError::UnknownResource {
+                resource: 9,
+                resources: 5,
+            },
+        ),
+        (
+            Request::from([5]),
+            WaiterError::UnknownResource {
+                resource: 5,
+                resources: 5,
+            },
+        ),
+        (
+            Request::new().units(0, 1).units(usize::MAX, 7),
+            WaiterError::UnknownResource {
+                resource: usize::MAX,
+                resources: 5,
+            },
+        ),
+        (
+            Request::new().units(7, usize::MAX),
+            WaiterError::UnknownResource {
+                resource: 7,
+                resources: 5,
+            },
+        ),
+        // Zero units of a resource that exists, alone or beside others,
+        // even when another part names it with units.
+        (
+            Request::new().units(1, 0),
+            WaiterError::ZeroUnits { resource: 1 },
+        ),
+        (
+            Request::from([0, 2]).units(4, 0),
+            WaiterError::ZeroUnits { resource: 4 },
+        ),
+        (
+            Request::new().units(1, 0).units(1, 1),
+            WaiterError::ZeroUnits { resource: 1 },
+        ),
+        // More than the capacity, asked at once or by naming it twice.
+        (
+            Request::new().units(1, 3),
+            WaiterError::ExceedsCapacity {
+                resource: 1,
+                units: 3,
+                capacity: 2,
+            },
+        ),
+        (
+            Request::from([0, 0]),
+            WaiterError::ExceedsCapacity {
+                resource: 0,
+                units: 2,
+                capacity: 1,
+            },
+        ),
+        (
+            Request::new().units(1, usize::MAX).units(1, usize::MAX),
+            WaiterError::ExceedsCapacity {
+                resource: 1,
+                units: usize::MAX,
+                capacity: 2,
+            },
+        ),
+    ];
+    // Busy resources and a request in line: an error must not wait.
+    let held = waiter.acquire([0, 1, 2]).unwrap();
+    thread::scope(|s| {
+        s.spawn(|| drop(waiter.acquire([2, 3]).unwrap()));
+        until_waiting(&waiter, 1);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for (request, error) in &cases {
+            let forever = Duration::from_secs(3600);
+            assert_eq!(waiter.acquire(request).err().as_ref(), Some(error));
+            assert_eq!(waiter.try_acquire(request).err().as_ref(), Some(error));
+            assert_eq!(
+                waiter.acquire_timeout(request, forever).err().as_ref(),
+                Some(error)
+            );
+            let by_future = runtime.block_on(waiter.acquire_async(request));
+            assert_eq!(by_future.err().as_ref(), Some(error), "{request:?}");
+            assert!(!error.to_string().is_empty());
+        }
+        assert_eq!(waiter.available(), [0, 1, 0, 1, 1], "nothing taken");
+        assert_eq!(waiter.waiting(), 1, "nothing joined the line");
+        drop(held);
+    });
+    assert_eq!(
+        WaiterError::ZeroUnits { resource: 3 }.to_string(),
+        "zero units of resource 3: ask for at least 1 unit of each resource named"
+    );
+}
+
+/// Every bad configuration is its error; the largest capacity is fine.
+#[test]
+fn every_bad_configuration_is_its_error() {
+    let too_large = MAX_CAPACITY.checked_add(1);
+    if let Some(capacity) = too_large {
+        assert_eq!(
+            Waiter::new([1, capacity]).unwrap_err(),
+            WaiterError::CapacityTooLarge {
+                resource: 1,
+                capacity
+            }
+        );
+        assert_eq!(
+            Waiter::new([usize::MAX]).unwrap_err(),
+            WaiterError::CapacityTooLarge {
+                resource: 0,
+                capacity: usize::MAX
+            }
+        );
+    }
+    // The first problem found, in the order the docs list them.
+    assert_eq!(
+        Waiter::new([0, usize::MAX]).unwrap_err(),
+        WaiterError::ZeroCapacity { resource: 0 }
+    );
+    assert_eq!(
+        Waiter::builder().lease(Duration::ZERO).build().unwrap_err(),
+        WaiterError::NoResources
+    );
+    let largest = Waiter::new([MAX_CAPACITY]).unwrap();
+    let all = largest
+        .acquire(Request::new().units(0, MAX_CAPACITY))
+        .unwrap();
+    assert_eq!(largest.available(), [0]);
+    drop(all);
+    assert_eq!(largest.available(), [MAX_CAPACITY]);
+    // Extreme leases and timeouts are no errors: a lease too long for
+    // the clock never runs out; a zero lease has run out at once.
+    let forever = Waiter::builder()
+        .capacities([1])
+        .lease(Duration::MAX)
+        .build()
+        .unwrap();
+    let grant = forever.acquire([0]).unwrap();
+    assert!(!grant.expired());
+    assert!(
+        forever
+            .acquire_timeout([0], Duration::ZERO)
+            .unwrap()
+            .is_none()
+    );
+    drop(grant);
+    assert!(
+        forever
+            .acquire_timeout([0], Duration::MAX)
+            .unwrap()
+            .is_some()
+    );
+    let none = Waiter::builder()
+        .capacities([1])
+        .lease(Duration::ZERO)
+        .build()
+        .unwrap();
+    assert!(none.acquire([0]).unwrap().expired());
 }
 
 #[test]
