@@ -400,20 +400,32 @@ async fn check_size(page: &chromiumoxide::Page, name: &str, width: i64) {
         );
     }
 
-    // Hovering a span shows lane, state, start and duration.
+    // Hovering a span shows lane, state, start and duration: a span wide
+    // enough to point at, in the zoomed timelines (the one zoomed may show
+    // nothing at this zoom, if it ended earlier than the others).
     let target = eval(
         page,
         &format!(
-            "(() => {{ const figure = document.getElementById('{}'); \
-               const spans = [...figure.querySelectorAll('svg .span:not(.instant)')] \
-                 .filter(s => s.getAttribute('display') !== 'none' && s.getBoundingClientRect().width >= 3); \
-               const s = spans[Math.floor(spans.length / 2)]; const r = s.getBoundingClientRect(); \
-               return {{ x: r.left + r.width / 2, y: r.top + r.height / 2, lane: s.dataset.lane, \
-                        state: s.dataset.state, start: +s.dataset.startUs, end: +s.dataset.endUs }}; }})()",
+            "(() => {{ const zoomed = document.getElementById('{}'); \
+               const figures = [zoomed, ...zoomed.closest('.timelines').querySelectorAll('figure.timeline')]; \
+               for (const figure of figures) {{ \
+                 const spans = [...figure.querySelectorAll('svg .span:not(.instant)')] \
+                   .filter(s => s.getAttribute('display') !== 'none' && s.getBoundingClientRect().width >= 3); \
+                 if (!spans.length) continue; \
+                 figure.id = figure.id || 'hovered'; \
+                 const s = spans[Math.floor(spans.length / 2)]; s.scrollIntoView({{ block: 'center' }}); \
+                 const r = s.getBoundingClientRect(); \
+                 return {{ figure: figure.id, x: r.left + r.width / 2, y: r.top + r.height / 2, lane: s.dataset.lane, \
+                          state: s.dataset.state, start: +s.dataset.startUs, end: +s.dataset.endUs }}; }} \
+               return null; }})()",
             before["id"].as_str().unwrap()
         ),
     )
     .await;
+    assert!(
+        target.is_object(),
+        "{name}: no span to point at after zooming"
+    );
     page.move_mouse(Point {
         x: target["x"].as_f64().unwrap(),
         y: target["y"].as_f64().unwrap(),
@@ -425,7 +437,7 @@ async fn check_size(page: &chromiumoxide::Page, name: &str, width: i64) {
         &format!(
             "(() => {{ const tip = document.getElementById('{}').querySelector('[role=tooltip]'); \
                return {{ hidden: tip.hidden, text: tip.textContent }}; }})()",
-            before["id"].as_str().unwrap()
+            target["figure"].as_str().unwrap()
         ),
     )
     .await;
@@ -445,8 +457,21 @@ async fn check_size(page: &chromiumoxide::Page, name: &str, width: i64) {
     }
 
     // Double-click shows the whole run again.
+    let centre = eval(
+        page,
+        &format!(
+            "(() => {{ const svg = document.getElementById('{}').querySelector('svg'); \
+               svg.scrollIntoView({{ block: 'center' }}); const r = svg.getBoundingClientRect(); \
+               return {{ x: r.left + r.width * 0.6, y: r.top + r.height / 2 }}; }})()",
+            before["id"].as_str().unwrap()
+        ),
+    )
+    .await;
     page.click_with(
-        Point { x, y },
+        Point {
+            x: centre["x"].as_f64().unwrap(),
+            y: centre["y"].as_f64().unwrap(),
+        },
         chromiumoxide::types::ClickOptions::builder()
             .click_count(2)
             .build(),

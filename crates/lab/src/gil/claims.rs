@@ -294,6 +294,7 @@ mod tests {
             speedup: Some(speedup),
             check: None,
             not_run: None,
+            failed_acquisitions: None,
         }
     }
 

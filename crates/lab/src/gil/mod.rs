@@ -106,6 +106,8 @@ pub struct Row {
     pub check: Option<u64>,
     /// Why there is no number.
     pub not_run: Option<String>,
+    /// Wake-ups that found the simulated GIL taken (modes under it only).
+    pub failed_acquisitions: Option<u64>,
 }
 
 impl Row {
@@ -118,6 +120,7 @@ impl Row {
             speedup: None,
             check: Some(measured.check),
             not_run: None,
+            failed_acquisitions: measured.gil.as_ref().map(|gil| gil.stats.failed_takes),
         }
     }
 
@@ -130,6 +133,7 @@ impl Row {
             speedup: None,
             check: None,
             not_run: Some(why.to_owned()),
+            failed_acquisitions: None,
         }
     }
 }
@@ -143,6 +147,9 @@ pub struct ConvoyRow {
     pub simulated: Option<Latency>,
     /// In CPython.
     pub cpython: Option<Latency>,
+    /// Wake-ups that found the simulated GIL taken during the simulated
+    /// run (CPython does not count its own).
+    pub failed_acquisitions: Option<u64>,
 }
 
 /// Measures and reports (see [`Experiment::run`]), phase by phase: the
@@ -249,6 +256,7 @@ fn rust_modes(
                             holds: gil.stats.holds,
                             switches: gil.stats.switches,
                             forced_drops: gil.stats.forced_drops,
+                            failed_acquisitions: gil.stats.failed_takes,
                             max_holders: holders,
                         });
                     }
@@ -319,6 +327,7 @@ fn simulated_convoy(
             case: *case,
             simulated: latency,
             cpython: None,
+            failed_acquisitions: Some(run.gil.stats.failed_takes),
         });
     }
 
@@ -403,6 +412,8 @@ fn cpython(
                                 speedup: None,
                                 check: Some(run.check),
                                 not_run: None,
+                                // CPython does not count its own.
+                                failed_acquisitions: None,
                             }
                         }
                         None => Row::not_run(
@@ -454,6 +465,8 @@ pub struct GilFigures {
     pub switches: u64,
     /// Times a holder was asked to drop it.
     pub forced_drops: u64,
+    /// Wake-ups that found it taken.
+    pub failed_acquisitions: u64,
     /// The most holders at once (1, or the lock is broken).
     pub max_holders: usize,
 }

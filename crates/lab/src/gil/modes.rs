@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use waiter::gil::{Gil, GilStats, Hold, Python, Wait};
+use waiter::gil::{FailedTake, Gil, GilStats, Hold, Python, Wait};
 use waiter::process::{ProcessPool, Registry};
 
 use super::timeline;
@@ -158,6 +158,8 @@ pub struct GilRecord {
     pub holds: Vec<Hold>,
     /// Every wait for the GIL.
     pub waits: Vec<Wait>,
+    /// Every wake-up that found the GIL taken.
+    pub failed: Vec<FailedTake>,
     /// The counts.
     pub stats: GilStats,
 }
@@ -169,6 +171,7 @@ impl GilRecord {
             threads: gil.threads(),
             holds: gil.holds(),
             waits: gil.waits(),
+            failed: gil.failed_takes(),
             stats: gil.stats(),
         }
     }

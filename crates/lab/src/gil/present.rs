@@ -130,7 +130,15 @@ pub(super) fn row_line(row: &Row) -> String {
 pub(super) fn rows_table(rows: &[Row]) -> Table {
     let mut table = Table::new(
         TABLE,
-        ["workload", "mode", "wall", "CPU", "CPU ÷ wall", "speed-up"],
+        [
+            "workload",
+            "mode",
+            "wall",
+            "CPU",
+            "CPU ÷ wall",
+            "speed-up",
+            "failed acquisitions",
+        ],
     );
     for row in rows {
         let cells = match (&row.not_run, row.wall_us) {
@@ -151,10 +159,12 @@ pub(super) fn rows_table(rows: &[Row]) -> Table {
                     cpu,
                     busy,
                     row.speedup.map_or(Cell::Missing, Cell::Float),
+                    row.failed_acquisitions.map_or(Cell::Missing, Cell::from),
                 ]
             }
             _ => vec![
                 Cell::from("not run"),
+                Cell::Missing,
                 Cell::Missing,
                 Cell::Missing,
                 Cell::Missing,
@@ -187,6 +197,7 @@ pub(super) fn convoy_table(rows: &[ConvoyRow]) -> Table {
             "CPython median",
             "CPython p99",
             "round trips (simulated / CPython)",
+            "failed acquisitions (simulated)",
         ],
     );
     for row in rows {
@@ -203,6 +214,7 @@ pub(super) fn convoy_table(rows: &[ConvoyRow]) -> Table {
             count(row.simulated),
             count(row.cpython)
         )));
+        line.push(row.failed_acquisitions.map_or(Cell::Missing, Cell::from));
         table.push_row(line);
     }
     table

@@ -230,6 +230,7 @@ fn speedups_are_against_the_same_runtime() {
         speedup: None,
         check: None,
         not_run: None,
+        failed_acquisitions: None,
     };
     let mut rows = vec![
         row(Mode::Sequential, 1_000),
@@ -241,4 +242,65 @@ fn speedups_are_against_the_same_runtime() {
     fill_speedups(&mut rows);
     let speedups: Vec<Option<f64>> = rows.iter().map(|r| r.speedup).collect();
     assert_eq!(speedups, [Some(1.0), Some(2.0), Some(1.0), Some(1.0), None]);
+}
+
+#[test]
+fn the_table_counts_failed_acquisitions_only_for_runs_under_the_simulated_gil() {
+    let row = |mode, failed| Row {
+        workload: Workload::Cpu,
+        mode,
+        wall_us: Some(1_000),
+        cpu_us: Some(900),
+        speedup: Some(1.0),
+        check: None,
+        not_run: None,
+        failed_acquisitions: failed,
+    };
+    let table = present::rows_table(&[row(Mode::Threads, None), row(Mode::ThreadsGil, Some(7))]);
+    let column = table
+        .columns
+        .iter()
+        .position(|c| c == "failed acquisitions")
+        .expect("a failed acquisitions column");
+    assert_eq!(table.rows[0][column], Cell::Missing);
+    assert_eq!(table.rows[1][column], Cell::Int(7));
+}
+
+#[test]
+fn a_run_under_the_simulated_gil_marks_its_failed_acquisitions_on_the_timeline() {
+    // Three CPU-bound threads on one GIL with a short interval: a waiting
+    // thread's interval runs out while another holds it.
+    let sizes = Sizes {
+        bound: workload::calibrate(Duration::from_millis(30)),
+        io: Duration::from_millis(5),
+    };
+    let [first, second] = Workload::Cpu.units(&sizes);
+    let units = [first, second, first];
+    let measured = modes::threads_gil(&units, Duration::from_millis(1)).unwrap();
+    let gil = measured.gil.as_ref().unwrap();
+    let failed: Vec<_> = measured
+        .lanes
+        .iter()
+        .flat_map(|lane| &lane.spans)
+        .filter(|span| span.state == State::FailedAcquire)
+        .collect();
+    assert_eq!(failed.len() as u64, gil.stats.failed_takes);
+    assert_eq!(failed.len(), gil.failed.len());
+    assert!(failed.iter().all(|span| span.start_us == span.end_us));
+    // Each lies within a wait for the GIL on its own lane.
+    for lane in &measured.lanes {
+        for instant in lane
+            .spans
+            .iter()
+            .filter(|s| s.state == State::FailedAcquire)
+        {
+            assert!(
+                lane.spans.iter().any(|s| s.state == State::WaitingGil
+                    && s.start_us <= instant.start_us
+                    && instant.start_us <= s.end_us),
+                "{instant:?} outside {}'s waits",
+                lane.name
+            );
+        }
+    }
 }

@@ -5,7 +5,9 @@
 //! [`Gil::holds`](waiter::gil::Gil::holds)), `waiting-gil` while it wanted
 //! it (from [`Gil::waits`](waiter::gil::Gil::waits)), `waiting-io` while
 //! it was blocked with the GIL released (recorded by the experiment around
-//! the blocking call). A run lasts up to seconds; a terminal bar of 60
+//! the blocking call), and a `failed-acquire` instant each time it woke up
+//! and found the GIL taken (from
+//! [`Gil::failed_takes`](waiter::gil::Gil::failed_takes)). A run lasts up to seconds; a terminal bar of 60
 //! columns shows a 5 ms turn only in a window of a few hundred
 //! milliseconds, so the report keeps [`window`]s.
 
@@ -20,6 +22,12 @@ pub const HOLDS: &str = "holds the GIL";
 
 /// The label of a span during which a thread waited for it.
 pub const WANTS: &str = "waits for the GIL";
+
+/// The label of a wake-up that found the GIL taken after a release.
+pub const LOST_RACE: &str = "woken by a release, found the GIL taken again";
+
+/// The label of a wake-up that found the GIL taken when the interval ran out.
+pub const STILL_HELD: &str = "its interval ran out, the GIL still taken";
 
 /// Lanes from a GIL's records, one per registered thread, merged with
 /// `io` lanes of the same names; spans sorted by start. Lanes named in
@@ -52,6 +60,17 @@ pub fn gil_lanes(record: &GilRecord, io: Vec<Lane>, order: &[&str]) -> Vec<Lane>
                 .push(span(State::WaitingGil, wait.start, wait.end, WANTS));
         }
     }
+    for failed in &record.failed {
+        if let Some(lane) = lanes.get_mut(failed.thread) {
+            let label = if failed.signalled {
+                LOST_RACE
+            } else {
+                STILL_HELD
+            };
+            lane.spans
+                .push(span(State::FailedAcquire, failed.at, failed.at, label));
+        }
+    }
     for extra in io {
         match lanes.iter_mut().find(|l| l.name == extra.name) {
             Some(lane) => lane.spans.extend(extra.spans),
@@ -80,7 +99,10 @@ pub fn window(lanes: &[Lane], from: u64, to: u64) -> Vec<Lane> {
             spans: lane
                 .spans
                 .iter()
-                .filter(|s| s.end_us > from && s.start_us < to)
+                .filter(|s| {
+                    (s.end_us > from || (s.end_us == s.start_us && s.start_us >= from))
+                        && s.start_us < to
+                })
                 .map(|s| Span {
                     state: s.state,
                     start_us: s.start_us.max(from) - from,
@@ -95,7 +117,7 @@ pub fn window(lanes: &[Lane], from: u64, to: u64) -> Vec<Lane> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use waiter::gil::{Hold, Wait};
+    use waiter::gil::{FailedTake, Hold, Wait};
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
@@ -122,6 +144,11 @@ mod tests {
                 start: ms(0),
                 end: ms(5),
             }],
+            failed: vec![FailedTake {
+                thread: 1,
+                at: ms(4),
+                signalled: false,
+            }],
             ..GilRecord::default()
         };
         let io = vec![Lane {
@@ -140,8 +167,16 @@ mod tests {
         let states: Vec<State> = lanes[1].spans.iter().map(|s| s.state).collect();
         assert_eq!(
             states,
-            [State::WaitingGil, State::Running, State::WaitingIo]
+            [
+                State::WaitingGil,
+                State::FailedAcquire,
+                State::Running,
+                State::WaitingIo
+            ]
         );
+        let failed = &lanes[1].spans[1];
+        assert_eq!((failed.start_us, failed.end_us), (4_000, 4_000));
+        assert_eq!(failed.label.as_deref(), Some(STILL_HELD));
 
         let cut = window(&lanes, 4_000, 10_000);
         assert_eq!(cut[0].spans.len(), 1);
@@ -151,5 +186,19 @@ mod tests {
         );
         let io = cut[1].spans.last().unwrap();
         assert_eq!((io.start_us, io.end_us), (2_000, 6_000));
+        // The instant at 4 ms is kept, shifted; outside the window it goes.
+        assert!(
+            cut[1]
+                .spans
+                .iter()
+                .any(|s| s.state == State::FailedAcquire && s.start_us == 0)
+        );
+        let later = window(&lanes, 4_500, 10_000);
+        assert!(
+            !later[1]
+                .spans
+                .iter()
+                .any(|s| s.state == State::FailedAcquire)
+        );
     }
 }
