@@ -44,28 +44,37 @@ fn pairs(resources: usize, count: usize, seed: u64) -> Vec<[usize; 2]> {
 }
 
 /// Runs `grant` on every pair from `THREADS` threads; returns grants/s.
+///
+/// Each thread reads the clock itself after the start line and after its
+/// last grant; the run lasts from the first start to the last end. (A clock
+/// read by a coordinating thread would miss the work done while that thread
+/// waited for a core, on a machine busy with other builds.)
 fn measure(resources: usize, per_thread: usize, grant: &(dyn Fn(usize, [usize; 2]) + Sync)) -> f64 {
     let work: Vec<Vec<[usize; 2]>> = (0..THREADS)
         .map(|t| pairs(resources, per_thread, t as u64))
         .collect();
-    let barrier = Barrier::new(THREADS + 1);
-    let elapsed = std::thread::scope(|s| {
-        for (t, pairs) in work.iter().enumerate() {
-            let barrier = &barrier;
-            s.spawn(move || {
-                barrier.wait();
-                for &pair in pairs {
-                    grant(t, pair);
-                }
-                barrier.wait();
-            });
-        }
-        barrier.wait();
-        let start = Instant::now();
-        barrier.wait();
-        start.elapsed()
+    let barrier = Barrier::new(THREADS);
+    let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
+        let threads: Vec<_> = work
+            .iter()
+            .enumerate()
+            .map(|(t, pairs)| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    let start = Instant::now();
+                    for &pair in pairs {
+                        grant(t, pair);
+                    }
+                    (start, Instant::now())
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
     });
-    (THREADS * per_thread) as f64 / elapsed.as_secs_f64()
+    let start = spans.iter().map(|s| s.0).min().expect("threads ran");
+    let end = spans.iter().map(|s| s.1).max().expect("threads ran");
+    (THREADS * per_thread) as f64 / (end - start).as_secs_f64()
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

@@ -21,26 +21,31 @@
 //!
 //! # The contract
 //!
-//! - **All or nothing.** A request is granted whole or not at all; a caller
-//!   never holds part of a set while waiting for the rest. Holding-and-waiting
-//!   is one of the four conditions of deadlock, so callers that take all
-//!   they need in one request cannot deadlock among themselves.
-//! - **Never more than the capacity.** The units granted and not yet given
-//!   back never exceed a resource's capacity (checked under loom and in
-//!   stress tests with a shadow count).
-//! - **Fairness, [`Policy::Fifo`] (default).** Requests are considered in
-//!   arrival order. A request is never overtaken by a later request that
-//!   shares a resource with it: once it waits, it reserves its resources.
-//!   Later requests for *other* resources still go ahead. So every request
-//!   is granted once the holders before it give back (no starvation), as
-//!   long as every grant is eventually dropped.
-//! - **[`Policy::Greedy`].** Whatever fits is granted, in arrival order.
-//!   More throughput, and a request for two busy resources can starve while
-//!   others keep taking them one at a time (a test shows it).
-//! - **Time slice.** With [`WaiterBuilder::lease`], each grant carries a
-//!   lease; the holder learns it ran out ([`Grant::expired`],
-//!   [`Grant::sleep`] returning early) and is expected to give the set back.
-//!   The waiter never takes a resource from a running thread.
+//! A request *waits* once it has joined the line: from then on
+//! [`Waiter::waiting`] counts it (for [`Waiter::acquire_async`], once a
+//! poll returned `Pending`). A request is *later* than a waiting one if it
+//! is made after that. Each rule names what proves it: tests in this module
+//! (`test*.rs`), loom models (`loom_arbiter.rs`, every interleaving of a
+//! few threads), stress tests (`tests/arbiter.rs`, `tests/stress.rs`).
+//!
+//! | rule | what holds | proved by |
+//! |---|---|---|
+//! | **All or nothing** | A request is granted whole or not at all; a caller never holds part of a set while it waits for the rest. Holding-and-waiting is one of the four conditions of deadlock, so callers that take all they need in one request cannot deadlock among themselves. | `grants_all_or_nothing_and_gives_back_on_drop`; `loom_three_philosophers_round_three_forks`; `stress_a_ring_never_exceeds_capacity_and_everyone_eats` |
+//! | **Never more than the capacity** | The units granted and not yet given back never exceed a resource's capacity. | `loom_a_pile_of_two_never_hands_out_three`, `loom_a_pile_of_two_serves_three_singles` (shadow counts); `waiter_random_sets_never_exceed_capacity`, `waiter_fifo_grants_never_exceed_capacity_and_nobody_starves` |
+//! | **[`Policy::Fifo`]: no overtaking** (default) | A waiting request is never overtaken by a later request that shares a resource with it, through any entry point: [`acquire`](Waiter::acquire) and [`acquire_async`](Waiter::acquire_async) wait behind it, [`try_acquire`](Waiter::try_acquire) gives `Ok(None)`, [`acquire_timeout`](Waiter::acquire_timeout) waits behind it or gives up. Its "waiting" marks stay on all its resources until it holds every part. Later requests for *other* resources still go ahead. | `loom_a_newcomer_never_overtakes_a_waiter_mid_walk`; `fifo_refuses_an_overtake_through_every_entry_point`, `fifo_lets_no_conflicting_request_overtake_so_nobody_starves`, `fifo_still_lets_unrelated_requests_pass`; `no_{acquire,try_acquire,acquire_timeout,acquire_async}_overtakes_a_waiting_request` (overtakes counted under churn: 0) |
+//! | **FIFO: no starvation** | So every request is granted once the holders before it give back, as long as every grant is eventually dropped. | `waiter_fifo_grants_never_exceed_capacity_and_nobody_starves` (longest wait bounded); every loom model ends with everyone granted (loom fails a lost wake-up as a deadlock) |
+//! | **[`Policy::Greedy`]** | All or nothing and the capacity hold. When units come back the line is looked at in arrival order, so of two waiters that both fit, the earlier goes first. Nothing more: a request that fits goes, even ahead of a waiter that needs the same units, so a request for two busy resources can starve while others take them one at a time. | `greedy_serves_the_line_in_arrival_order_but_lets_newcomers_in`; `greedy_starves_the_request_for_two_busy_resources`; `loom_three_philosophers_round_three_forks` (both policies) |
+//! | **Giving up leaves nothing behind** | An [`acquire_timeout`](Waiter::acquire_timeout) that times out, or an [`Acquire`] future dropped while it waits, leaves the line: its marks come off and the line moves on, so requests it held back go. A future dropped after its grant arrived but before it was polled again gives the units back at once, and the line moves on. A timeout that races its grant returns the grant. | `a_timed_out_request_leaves_the_line_and_the_line_moves`; `async_acquire_waits_and_a_dropped_future_leaves_the_line`; `a_future_dropped_after_its_grant_gives_the_units_back`; `loom_leaving_races_the_release_that_grants_it` |
+//! | **Leases** | With [`WaiterBuilder::lease`] each grant carries a time slice: the holder learns it ran out ([`Grant::expired`], [`Grant::sleep`] returning early) and is expected to give the set back. The waiter never takes a resource from a running thread. | `a_lease_tells_the_holder_when_the_slice_ran_out` |
+//! | **A holder that panics** | Its [`Grant`] is dropped as it unwinds and gives the set back; waiters behind it are granted. | `a_holder_that_panics_gives_back_and_the_line_moves` |
+//! | **Wakers run outside the lock** | No user code runs under the line's lock: callers granted by a walk of the line are woken (waker called, thread unparked) after the lock is released, and replaced or spent wakers are dropped outside it too. A waker may poll its task right inside `wake`, and the task may use the waiter there. A waker that panics costs nobody else their wake-up; its own request stays granted (its future returns the grant, or gives it back if dropped); the first such panic reaches whoever gave units back, once everyone is woken (unless that thread is already unwinding: then it is dropped, as a second panic would abort). | `loom_a_waker_that_takes_the_lock_is_called_outside_it`; `an_executor_that_polls_inside_wake_can_use_the_waiter_there`, `a_leaving_request_wakes_an_inline_task_outside_the_lock`, `a_panicking_waker_costs_nobody_else_their_grant`, `a_panicking_waker_during_an_unwind_does_not_abort` |
+//! | **Bad input is an error, at once** | Every resource a request names is checked, whatever its units: an unknown one is [`WaiterError::UnknownResource`]; a part of zero units is [`WaiterError::ZeroUnits`]; more than a capacity is [`WaiterError::ExceedsCapacity`]; nothing is [`WaiterError::EmptyRequest`]. Every entry point returns it before taking anything or waiting. A bad configuration is its error from [`WaiterBuilder::build`]. Nothing panics. | `every_bad_request_is_its_error_from_every_entry_point`, `every_bad_configuration_is_its_error`, `invalid_requests_are_clear_errors` |
+//! | **A resource named twice** | Adds up: `[3, 3]` is two units of resource 3 (on a resource of capacity 1, `ExceedsCapacity`, never a wait). | `a_resource_named_twice_is_two_units_of_it` |
+//!
+//! `try_acquire` answers for one instant, as `Mutex::try_lock` does: it may
+//! give `Ok(None)` while another caller's attempt holds some of the units for
+//! a moment (an attempt that will put them back), even if they turn out free
+//! a moment later.
 //!
 //! # How it works
 //!
@@ -53,8 +58,9 @@
 //! with a slot holding its thread (or async waker); it spins briefly, then
 //! parks. When units come back to a resource that has waiters, the releaser
 //! takes the mutex and walks the line once in order, granting what the
-//! policy allows and waking those callers; a woken caller sees its
-//! `granted` flag without taking the lock again.
+//! policy allows (a waiter's units are taken, and only then its marks
+//! removed); it wakes those callers after letting the mutex go, and a woken
+//! caller sees its `granted` flag without taking the lock again.
 //!
 //! ## With more running threads than cores
 //!
@@ -82,6 +88,7 @@
 //! taken and loaded with `Acquire` by the waiting caller. Spurious wake-ups
 //! are harmless: callers loop on the flag.
 
+mod acquire;
 mod error;
 mod grant;
 mod request;
@@ -97,12 +104,10 @@ mod test_contract;
 mod test_wakers;
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+pub use acquire::Acquire;
 pub use error::WaiterError;
 pub use grant::Grant;
 pub use request::Request;
@@ -278,8 +283,9 @@ impl Waiter {
     ///
     /// # Errors
     ///
-    /// A [`WaiterError`] if the request can never be granted (empty, unknown
-    /// resource, more than the capacity); valid requests always succeed.
+    /// A [`WaiterError`] if the request can never be granted (empty, an
+    /// unknown resource, zero units of a resource, more than the capacity),
+    /// returned at once; valid requests always succeed.
     pub fn acquire(&self, request: impl Into<Request>) -> Result<Grant<'_>, WaiterError> {
         let granted = self.acquire_until(request.into(), Some(None))?;
         Ok(granted.expect("a wait without deadline ends granted"))
@@ -287,7 +293,8 @@ impl Waiter {
 
     /// Grants `request` if the policy lets it go right now; `Ok(None)`
     /// otherwise (under FIFO, also when it would overtake a waiting request
-    /// that shares a resource).
+    /// that shares a resource, and for an instant while another attempt
+    /// holds the units: see [the contract](self#the-contract)).
     ///
     /// # Errors
     ///
@@ -316,8 +323,9 @@ impl Waiter {
     }
 
     /// The async form of [`acquire`](Self::acquire): a future that resolves
-    /// to the grant. Dropping it before it resolves leaves the line (and
-    /// gives back a grant that arrived meanwhile).
+    /// to the grant. Dropping it before it resolves leaves the line, and
+    /// gives back at once a grant that arrived meanwhile. Its waker is called
+    /// with no lock held, and may poll the task right there.
     ///
     /// # Examples
     ///
@@ -336,12 +344,7 @@ impl Waiter {
     /// ```
     pub fn acquire_async(&self, request: impl Into<Request>) -> Acquire<'_> {
         let request = request.into();
-        Acquire {
-            waiter: self,
-            error: self.validate(&request).err(),
-            request,
-            queued: None,
-        }
+        Acquire::new(self, self.validate(&request).err(), request)
     }
 
     /// Checks every resource a request names, whatever its units: first
@@ -460,79 +463,6 @@ impl fmt::Debug for Waiter {
             .field("capacity", &self.capacity)
             .field("available", &self.available())
             .field("waiting", &self.waiting())
-            .finish()
-    }
-}
-
-/// The future returned by [`Waiter::acquire_async`].
-#[must_use = "futures do nothing unless polled"]
-pub struct Acquire<'a> {
-    waiter: &'a Waiter,
-    request: Request,
-    error: Option<WaiterError>,
-    /// Ticket and slot once in line.
-    queued: Option<(u64, Arc<Slot>)>,
-}
-
-impl<'a> Future for Acquire<'a> {
-    type Output = Result<Grant<'a>, WaiterError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if let Some(error) = this.error.take() {
-            return Poll::Ready(Err(error));
-        }
-        match &this.queued {
-            None => {
-                if this.waiter.attempt(&this.request) {
-                    return Poll::Ready(Ok(Grant::new(this.waiter, this.request.clone())));
-                }
-                let slot = Arc::new(Slot::new(Wake::Waker(cx.waker().clone())));
-                let joined = lock(&this.waiter.line).join(&this.waiter.book, &this.request, &slot);
-                match joined {
-                    None => Poll::Ready(Ok(Grant::new(this.waiter, this.request.clone()))),
-                    Some(ticket) => {
-                        this.queued = Some((ticket, slot));
-                        Poll::Pending
-                    }
-                }
-            }
-            Some((_, slot)) => {
-                if !slot.is_granted() {
-                    slot.set_wake(Wake::Waker(cx.waker().clone()));
-                    // Granted between the check and the new waker?
-                    if !slot.is_granted() {
-                        return Poll::Pending;
-                    }
-                }
-                this.queued = None;
-                Poll::Ready(Ok(Grant::new(this.waiter, this.request.clone())))
-            }
-        }
-    }
-}
-
-impl Drop for Acquire<'_> {
-    fn drop(&mut self) {
-        let Some((ticket, slot)) = self.queued.take() else {
-            return;
-        };
-        let left = lock(&self.waiter.line).leave(&self.waiter.book, ticket);
-        match left {
-            Some(wakeups) => wakeups.wake_all(),
-            // Granted, but nobody will hold it: give it back.
-            None => self.waiter.release(&self.request),
-        }
-        // Last: it may hold the task's waker, the executor's code.
-        drop(slot);
-    }
-}
-
-impl fmt::Debug for Acquire<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Acquire")
-            .field("request", &self.request)
-            .field("queued", &self.queued.is_some())
             .finish()
     }
 }
