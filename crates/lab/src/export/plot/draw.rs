@@ -627,6 +627,7 @@ fn text(plot: &Plot) -> String {
                     let values: Vec<String> = bars
                         .series
                         .iter()
+                        .chain(&bars.totals)
                         .filter_map(|s| {
                             let v = s.values.get(i).copied().flatten()?;
                             Some(format!("{} {}", s.name, bars.unit.format(v)))

@@ -194,9 +194,19 @@ fn dine(report: &Report) -> Vec<Option<Plot>> {
     struct Outcome {
         strategy: String,
         meals_per_s: f64,
+        #[serde(default)]
+        deadlock: Option<serde_json::Value>,
     }
     let outcomes: Option<Vec<Outcome>> =
         figure::<Vec<Outcome>>(report, "outcomes").filter(|o| !o.is_empty());
+    // A strategy that deadlocked: its hungry spells were cut short by the
+    // run's end, not ended by a meal.
+    let deadlocked: Vec<String> = outcomes
+        .iter()
+        .flatten()
+        .filter(|o| o.deadlock.as_ref().is_some_and(|d| !d.is_null()))
+        .map(|o| o.strategy.clone())
+        .collect();
     let meals = outcomes.map(|outcomes| Plot {
         id: "dine-meals".into(),
         title: "Meals per second, per strategy".into(),
@@ -225,6 +235,7 @@ fn dine(report: &Report) -> Vec<Option<Plot>> {
         .collect();
     let hunger_lines: Vec<Line> = strategies
         .iter()
+        .filter(|(name, _)| !deadlocked.contains(name))
         .filter_map(|(name, timeline)| {
             let mut waits: Vec<f64> = timeline
                 .lanes
@@ -248,13 +259,22 @@ fn dine(report: &Report) -> Vec<Option<Plot>> {
             Some(Line::new(name.clone(), points).style(LineStyle::Steps))
         })
         .collect();
+    let left_out = if deadlocked.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Left out: {}, which deadlocked (nobody's hunger ended in a meal).",
+            deadlocked.join(", ")
+        )
+    };
     let hunger = (!hunger_lines.is_empty()).then(|| Plot {
         id: "dine-hunger".into(),
         title: "How long philosophers stay hungry".into(),
-        caption: "For each strategy, the share of hungry spells (in the timelines below) that \
-                  ended within a given time. A curve to the left means short waits; a long \
-                  tail to the right means someone waited long."
-            .into(),
+        caption: format!(
+            "For each strategy, the share of hungry spells (in the timelines below) that \
+             ended within a given time. A curve to the left means short waits; a long \
+             tail to the right means someone waited long.{left_out}"
+        ),
         chart: Chart::Lines(Lines {
             x: Axis::linear("hungry for", Unit::Micros),
             y: Axis::linear("share of hungry spells", Unit::Share),
