@@ -282,6 +282,33 @@ def serve_as_client(round_trips, budget_s, pause_s):
     sys.stderr.flush()
 
 
+def lock_handoff(rounds=200):
+    """A threading.Lock passed back and forth between two threads: each
+    sample is half a round trip, the time from a release in one thread to
+    the acquire returning in the other (a wake-up, and the GIL taken
+    back). It is what one failed GIL acquisition costs at least: a thread
+    woken for nothing. In microseconds."""
+    ping, pong = threading.Lock(), threading.Lock()
+    ping.acquire()
+    pong.acquire()
+
+    def answer():
+        for _ in range(rounds):
+            ping.acquire()
+            pong.release()
+
+    other = threading.Thread(target=answer, daemon=True)
+    other.start()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        ping.release()
+        pong.acquire()
+        samples.append((time.perf_counter() - start) * 1e6 / 2)
+    other.join()
+    return samples
+
+
 def parse_case(text):
     client, cpu, interval, trips, budget = text.split(":")
     if client not in ("thread", "process"):
@@ -331,6 +358,10 @@ def main():
 
     sys.setswitchinterval(args.switch_interval)
     out["switch_interval_s"] = sys.getswitchinterval()
+    try:
+        out["lock_handoff_us"] = lock_handoff()
+    except Exception as error:
+        out["errors"].append(f"lock handoff: {type(error).__name__}: {error}")
     io_s = args.io_ms / 1000.0
     for workload in filter(None, args.workloads.split(",")):
         for mode in filter(None, args.modes.split(",")):

@@ -457,6 +457,9 @@ pub(super) fn conclusions(
         ));
     }
     lines.extend(claims.iter().map(Claim::line));
+    if let Some(line) = failed_acquisitions_line(rows, convoy, baseline) {
+        lines.push(line);
+    }
 
     // The convoy, beyond the one-interval claim.
     let show = |l: Option<Latency>| {
@@ -554,4 +557,51 @@ pub(super) fn conclusions(
         ));
     }
     lines
+}
+
+/// What the failed acquisitions of the simulated GIL cost, in the terms
+/// CPython can be asked about: its switch interval and the time a
+/// `threading.Lock` takes to pass between two threads (CPython does not
+/// count its own failed acquisitions).
+fn failed_acquisitions_line(
+    rows: &[Row],
+    convoy: &[ConvoyRow],
+    baseline: &Result<Baseline, String>,
+) -> Option<String> {
+    let failed: u64 = rows
+        .iter()
+        .filter_map(|r| r.failed_acquisitions)
+        .chain(convoy.iter().filter_map(|c| c.failed_acquisitions))
+        .sum();
+    let runs = rows
+        .iter()
+        .filter(|r| r.failed_acquisitions.is_some())
+        .count()
+        + convoy
+            .iter()
+            .filter(|c| c.failed_acquisitions.is_some())
+            .count();
+    if runs == 0 {
+        return None;
+    }
+    let mut line = format!(
+        "Failed acquisitions: in {runs} run{} under the simulated GIL, a waiting thread woke {failed} time{} to find it taken (the red ticks of the timelines), each a context switch for nothing.",
+        if runs == 1 { "" } else { "s" },
+        if failed == 1 { "" } else { "s" },
+    );
+    let handoff = baseline.as_ref().ok().and_then(|b| {
+        let mut samples = b.lock_handoff_us.clone();
+        samples.retain(|s| s.is_finite());
+        samples.sort_by(f64::total_cmp);
+        let median = *samples.get(samples.len() / 2)?;
+        Some((median, b.switch_interval_s))
+    });
+    if let Some((median, interval)) = handoff {
+        line.push_str(&format!(
+            " CPython does not count its own; what can be asked of it: its switch interval (sys.getswitchinterval() = {}), how long a waiter may sleep before asking for the GIL, and a threading.Lock handed between two threads, {} (median), the least a wake-up for nothing costs.",
+            duration::format(Duration::from_secs_f64(interval.max(0.0))),
+            duration::format(Duration::from_secs_f64(median.max(0.0) / 1e6)),
+        ));
+    }
+    Some(line)
 }

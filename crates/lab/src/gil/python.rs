@@ -117,6 +117,11 @@ pub struct Baseline {
     pub runs: Vec<PyRun>,
     /// One entry per convoy case that ran.
     pub convoy: Vec<PyConvoy>,
+    /// A `threading.Lock` handed from one thread to another, in
+    /// microseconds a handoff: what a thread woken for nothing (a failed
+    /// GIL acquisition) costs at least.
+    #[serde(default)]
+    pub lock_handoff_us: Vec<f64>,
     /// What failed inside the script (the rest ran).
     #[serde(default)]
     pub errors: Vec<String>,

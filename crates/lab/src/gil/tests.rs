@@ -304,3 +304,61 @@ fn a_run_under_the_simulated_gil_marks_its_failed_acquisitions_on_the_timeline()
         }
     }
 }
+
+#[test]
+fn failed_acquisitions_are_summed_and_put_beside_what_cpython_can_say() {
+    let row = |mode, failed| Row {
+        workload: Workload::Cpu,
+        mode,
+        wall_us: Some(1_000),
+        cpu_us: None,
+        speedup: Some(1.0),
+        check: None,
+        not_run: None,
+        failed_acquisitions: failed,
+    };
+    let rows = [row(Mode::Threads, None), row(Mode::ThreadsGil, Some(3))];
+    let baseline: Baseline = serde_json::from_value(serde_json::json!({
+        "implementation": "cpython", "python": "3.11.7", "cpu_bound": 100,
+        "cpu_unit_s": 0.01, "switch_interval_s": 0.005, "runs": [], "convoy": [],
+        "lock_handoff_us": [9.0, 5.0, 7.0]
+    }))
+    .unwrap();
+    let line = present::conclusions(
+        &rows,
+        &[],
+        &[],
+        &Ok(baseline),
+        &Sizes {
+            bound: 100,
+            io: Duration::from_millis(1),
+        },
+        Duration::from_millis(1),
+    )
+    .into_iter()
+    .find(|line| line.starts_with("Failed acquisitions"))
+    .expect("a line on failed acquisitions");
+    assert!(
+        line.contains("in 1 run under the simulated GIL, a waiting thread woke 3 times"),
+        "{line}"
+    );
+    assert!(line.contains("sys.getswitchinterval() = 5.0 ms"), "{line}");
+    assert!(line.contains("7.0 µs (median)"), "{line}");
+    // Without CPython, the count alone.
+    let alone = present::conclusions(
+        &rows,
+        &[],
+        &[],
+        &Err("no python3".into()),
+        &Sizes {
+            bound: 100,
+            io: Duration::from_millis(1),
+        },
+        Duration::from_millis(1),
+    );
+    let line = alone
+        .iter()
+        .find(|l| l.starts_with("Failed acquisitions"))
+        .unwrap();
+    assert!(!line.contains("CPython"), "{line}");
+}
