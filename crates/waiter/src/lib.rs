@@ -4,9 +4,10 @@
 //! dining philosophers' waiter to Rust:
 //!
 //! - [`Pool`]: a fixed pool of worker threads. [`Pool::submit`] returns a
-//!   [`Task`] handle (wait, wait with timeout, poll, cancel, `.await`);
-//!   [`Pool::map`], [`as_completed`], [`wait_any`] and [`wait_all`] work on
-//!   many; [`Pool::scope`] lets tasks borrow; dropping the pool waits for
+//!   [`Task`] handle (wait from any number of threads, with timeouts,
+//!   cancel, done callbacks, `.await`); [`Pool::map`], [`as_completed`],
+//!   [`wait`] (with Python's `return_when`), [`wait_any`] and [`wait_all`]
+//!   work on many; [`Pool::scope`] lets tasks borrow; dropping the pool waits for
 //!   its work, like leaving Python's `with ThreadPoolExecutor(...)` block.
 //!
 //! - [`Waiter`]: the dining philosophers' waiter, generalised: a fair,
@@ -49,9 +50,10 @@ pub use arbiter::{
     Acquire, Grant, ParsePolicyError, Policy, Request, Waiter, WaiterBuilder, WaiterError,
 };
 pub use pool::{
-    AsCompleted, BuildError, CancelToken, LostPanic, Pool, PoolBuilder, Scope, ScopedTask,
-    SubmitError, SubmitErrorKind, Task, TaskError, TaskId, as_completed, default_workers, wait_all,
-    wait_any,
+    AsCompleted, AsCompletedTimeout, BuildError, CancelToken, LostPanic, Map, Panic, Pool,
+    PoolBuilder, ReturnWhen, Scope, ScopedTask, SharedTask, SubmitError, SubmitErrorKind, Task,
+    TaskError, TaskHandle, TaskId, TaskState, Waitable, Waited, as_completed, as_completed_timeout,
+    default_workers, wait, wait_all, wait_any,
 };
 #[cfg(not(loom))]
 pub use process::{ProcessError, ProcessPool};

@@ -34,6 +34,12 @@ mod imp {
         pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
             f(self.0.get())
         }
+
+        /// Runs `f` with a raw shared pointer to the contents; the caller
+        /// guarantees nobody writes meanwhile.
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
     }
 }
 

@@ -502,17 +502,19 @@ fn workers_killed_at_random_during_10000_tasks() {
                             .collect();
                         for (x, mut task) in handles {
                             match task.wait_timeout(CEILING) {
-                                None => panic!("task {x} did not end within {CEILING:?}"),
-                                Some(Ok((square, pid))) => {
+                                Err(TaskError::Timeout) => {
+                                    panic!("task {x} did not end within {CEILING:?}")
+                                }
+                                Ok((square, pid)) => {
                                     assert_eq!(square, x * x, "task {x}");
                                     assert_ne!(pid, me, "task {x} ran in the parent");
                                     proven.lock().unwrap().insert(pid);
                                     ok += 1;
                                 }
-                                Some(Err(error)) if error.is_worker_died() => {
+                                Err(error) if error.is_worker_died() => {
                                     died.push(error.to_string());
                                 }
-                                Some(Err(error)) => panic!("task {x}: {error}"),
+                                Err(error) => panic!("task {x}: {error}"),
                             }
                             finished.fetch_add(1, Ordering::Relaxed);
                         }

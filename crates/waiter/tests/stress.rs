@@ -59,7 +59,7 @@ fn random_panics_cancels_timeouts_and_dropped_handles_all_accounted_for() {
     let pool = Pool::builder()
         .workers(2)
         .queue_bound(256)
-        .thread_name("stress-pool")
+        .thread_name_prefix("stress-pool")
         .build()
         .unwrap();
     let tally = Arc::new(Tally::default());
@@ -101,9 +101,12 @@ fn random_panics_cancels_timeouts_and_dropped_handles_all_accounted_for() {
                     if held.len() >= 64 {
                         for (value, panics, mut task) in held.drain(..) {
                             if rng.random_ratio(1, 4) {
-                                if let Some(result) = task.wait_timeout(Duration::from_micros(1)) {
-                                    check(&tally, value, panics, result);
-                                    continue;
+                                match task.wait_timeout(Duration::from_micros(1)) {
+                                    Err(TaskError::Timeout) => {}
+                                    result => {
+                                        check(&tally, value, panics, result);
+                                        continue;
+                                    }
                                 }
                             }
                             check(&tally, value, panics, waited(task));
@@ -156,8 +159,10 @@ fn random_panics_cancels_timeouts_and_dropped_handles_all_accounted_for() {
 
 /// The task's result, or a failed test if it never comes.
 fn waited(mut task: waiter::Task<u64>) -> Result<u64, TaskError> {
-    task.wait_timeout(FOREVER)
-        .unwrap_or_else(|| panic!("a handle waited more than {FOREVER:?}"))
+    match task.wait_timeout(FOREVER) {
+        Err(TaskError::Timeout) => panic!("a handle waited more than {FOREVER:?}"),
+        result => result,
+    }
 }
 
 fn check(tally: &Tally, value: u64, panics: bool, result: Result<u64, TaskError>) {
@@ -176,6 +181,125 @@ fn check(tally: &Tally, value: u64, panics: bool, result: Result<u64, TaskError>
             tally.cancelled.fetch_add(1, Ordering::Relaxed);
         }
         Err(other) => panic!("task {value}: unexpected {other}"),
+    }
+}
+
+/// 8 threads wait at random on 1000 tasks, each way a task can be waited
+/// for (`wait_done` with and without a timeout, `wait_any`, `wait` with
+/// each `return_when`, done callbacks), with random timeouts, while the
+/// tasks run, finish, panic or are cancelled. No waiter may be lost: every
+/// wait without a timeout returns (within `FOREVER`), a wait that returns
+/// finished really sees the task finished, and every callback runs exactly
+/// once.
+#[test]
+fn eight_threads_waiting_at_random_on_1000_tasks_lose_no_wake_up() {
+    use waiter::{ReturnWhen, wait, wait_any};
+    const TASKS: usize = 1000;
+    let pool = Pool::new(3).unwrap();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|i| {
+            pool.submit(move || {
+                let micros = (i * 7919 % 200) as u64;
+                std::thread::sleep(Duration::from_micros(micros));
+                if i % 17 == 0 {
+                    panic!("task {i} fails on purpose");
+                }
+                i
+            })
+            .unwrap()
+        })
+        .collect();
+    let registered = AtomicUsize::new(0);
+    let called = Arc::new(AtomicUsize::new(0));
+    let (waits, timeouts) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    std::thread::scope(|s| {
+        for seed in 0..8u64 {
+            let (tasks, registered, called) = (&tasks, &registered, &called);
+            let (waits, timeouts) = (&waits, &timeouts);
+            s.spawn(move || {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                let mut rounds = 0;
+                while tasks.iter().any(|t| !t.is_done()) || rounds < 200 {
+                    rounds += 1;
+                    let i = rng.random_range(0..TASKS);
+                    let task = &tasks[i];
+                    let timeout = Duration::from_micros(rng.random_range(0..2000));
+                    waits.fetch_add(1, Ordering::Relaxed);
+                    match rng.random_range(0..8) {
+                        0 => {
+                            task.wait_done(Some(FOREVER))
+                                .unwrap_or_else(|_| panic!("task {i}: a wake-up was lost"));
+                            assert!(task.is_done());
+                        }
+                        1 | 2 => match task.wait_done(Some(timeout)) {
+                            Ok(()) => assert!(task.is_done()),
+                            Err(error) => {
+                                assert!(error.is_timeout());
+                                timeouts.fetch_add(1, Ordering::Relaxed);
+                            }
+                        },
+                        3 => {
+                            let j = rng.random_range(0..TASKS);
+                            let pair = [task, &tasks[j]];
+                            match wait_any(&pair, Some(timeout)) {
+                                Some(Ok(k)) => assert!(pair[k].is_done()),
+                                Some(Err(_)) => {
+                                    timeouts.fetch_add(1, Ordering::Relaxed);
+                                }
+                                None => unreachable!("two tasks"),
+                            }
+                        }
+                        4 => {
+                            let j = rng.random_range(0..TASKS);
+                            let pair = [task, &tasks[j]];
+                            let waited = wait(&pair, ReturnWhen::AllCompleted, Some(FOREVER));
+                            assert!(waited.not_done.is_empty(), "task {i} or {j}: lost");
+                        }
+                        5 => {
+                            let from = i.min(TASKS - 8);
+                            let group: Vec<_> = tasks[from..from + 8].iter().collect();
+                            let when = [ReturnWhen::FirstCompleted, ReturnWhen::FirstException]
+                                [rng.random_range(0..2)];
+                            let waited = wait(&group, when, Some(timeout));
+                            for &k in &waited.done {
+                                assert!(group[k].is_done());
+                            }
+                        }
+                        6 => {
+                            registered.fetch_add(1, Ordering::Relaxed);
+                            let called = Arc::clone(called);
+                            task.on_done(move |_| {
+                                called.fetch_add(1, Ordering::Relaxed);
+                            });
+                        }
+                        _ => {
+                            if rng.random_ratio(1, 4) {
+                                task.cancel();
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    pool.shutdown();
+    assert!(tasks.iter().all(|t| t.is_done()));
+    assert_eq!(
+        called.load(Ordering::Relaxed),
+        registered.load(Ordering::Relaxed),
+        "every callback ran exactly once"
+    );
+    assert!(waits.load(Ordering::Relaxed) >= 8 * 200);
+    // The outcomes are right, too.
+    for (i, task) in tasks.into_iter().enumerate() {
+        match task.wait() {
+            Ok(value) => assert_eq!(value, i),
+            Err(error) if error.is_cancelled() => {}
+            Err(error) => {
+                assert!(i % 17 == 0, "task {i}: {error}");
+                assert!(error.is_panic());
+            }
+        }
     }
 }
 

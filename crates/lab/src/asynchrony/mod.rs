@@ -360,7 +360,7 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
     let pool = Arc::new(
         waiter::Pool::builder()
             .workers(1)
-            .thread_name("executor")
+            .thread_name_prefix("executor")
             .build()?,
     );
     let mut heartbeat = Vec::new();

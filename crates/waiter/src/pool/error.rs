@@ -23,12 +23,31 @@ impl fmt::Display for TaskId {
 }
 
 /// A panic caught in a task: its message, and the payload to re-raise it.
+///
+/// A clone keeps the message; its payload is that message as a `String`
+/// (a panic payload is `dyn Any` and cannot be cloned), which
+/// [`std::panic::resume_unwind`] reports the same way.
 pub struct Panic {
     message: String,
     payload: Box<dyn Any + Send + 'static>,
 }
 
 impl Panic {
+    /// Wraps a payload caught with [`std::panic::catch_unwind`], reading its
+    /// message if it is a `&str` or a `String` (as `panic!` makes them).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use waiter::Panic;
+    ///
+    /// let payload = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+    /// assert_eq!(Panic::from_payload(payload).message(), "boom 1");
+    /// ```
+    pub fn from_payload(payload: Box<dyn Any + Send + 'static>) -> Self {
+        Self::new(payload)
+    }
+
     pub(crate) fn new(payload: Box<dyn Any + Send + 'static>) -> Self {
         let message = if let Some(text) = payload.downcast_ref::<&'static str>() {
             (*text).to_owned()
@@ -58,6 +77,24 @@ impl Panic {
 // `anyhow` and `Box<dyn Error + Send + Sync>` with `?`.
 unsafe impl Sync for Panic {}
 
+impl Clone for Panic {
+    fn clone(&self) -> Self {
+        Self {
+            message: self.message.clone(),
+            payload: Box::new(self.message.clone()),
+        }
+    }
+}
+
+/// Two panics are equal if their messages are (payloads cannot be compared).
+impl PartialEq for Panic {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
+}
+
+impl Eq for Panic {}
+
 impl fmt::Debug for Panic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Panic").field(&self.message).finish()
@@ -70,8 +107,13 @@ impl fmt::Display for Panic {
     }
 }
 
-/// Why a task gave no value.
-#[derive(Debug, thiserror::Error)]
+/// Why a task gave no value (yet).
+///
+/// Cloning keeps everything but a panic's original payload (see
+/// [`Panic`]); [`SharedTask`](super::SharedTask) hands clones to every
+/// waiter.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TaskError {
     /// The closure panicked; the worker that ran it lives on.
     #[error("task panicked: {0}")]
@@ -89,6 +131,14 @@ pub enum TaskError {
     /// The result was already taken from this handle.
     #[error("the task's result was already taken")]
     Taken,
+    /// A timed wait ran out before the task finished. The task goes on;
+    /// wait again, or cancel it. Python's `TimeoutError`.
+    #[error("timed out before the task finished")]
+    Timeout,
+    /// The pool is broken: a worker's initializer failed or panicked, so
+    /// the pool runs nothing more. Python's `BrokenThreadPool`.
+    #[error("the pool is broken: {0}")]
+    Broken(String),
     /// A [`ProcessPool`](crate::ProcessPool) task's worker process died
     /// (crashed, was killed, exited) while running it.
     #[error("the worker process died while running the task: {0}")]
@@ -108,6 +158,16 @@ impl TaskError {
     /// Whether the task was cancelled before it ran.
     pub fn is_cancelled(&self) -> bool {
         matches!(self, TaskError::Cancelled)
+    }
+
+    /// Whether a timed wait ran out (the task goes on).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, TaskError::Timeout)
+    }
+
+    /// Whether the task's pool is broken (its initializer failed).
+    pub fn is_broken(&self) -> bool {
+        matches!(self, TaskError::Broken(_))
     }
 
     /// Whether a process task's worker died running it.
@@ -135,6 +195,7 @@ pub struct SubmitError<F> {
 
 /// The reason in a [`SubmitError`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SubmitErrorKind {
     /// The pool was shut down; it takes no new work.
     #[error("the pool is shut down and takes no new tasks")]
@@ -192,6 +253,7 @@ impl<F> fmt::Debug for SubmitError<F> {
 
 /// Why a pool could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// A pool needs at least one worker.
     #[error("a pool needs at least one worker (got 0)")]

@@ -18,7 +18,7 @@ use loom::thread;
 
 use super::error::TaskError;
 use super::loom_task::{model, task_of};
-use super::task::ScopedTask;
+use super::task::Task;
 
 /// A waker that counts its calls. The poller waits on a condition variable
 /// rather than parking: loom's `unpark` also wakes a thread blocked in a
@@ -61,7 +61,7 @@ impl Wake for Counting {
     }
 }
 
-fn poll<T>(task: &mut ScopedTask<'static, T>, waker: &Arc<Counting>) -> Poll<Result<T, TaskError>> {
+fn poll<T>(task: &mut Task<T>, waker: &Arc<Counting>) -> Poll<Result<T, TaskError>> {
     let waker = Waker::from(waker.clone());
     Pin::new(task).poll(&mut Context::from_waker(&waker))
 }

@@ -12,9 +12,10 @@ use loom::thread;
 
 use super::error::{TaskError, TaskId};
 use super::job::{Header, Job, JobCell};
+use super::latch::CompletionSet;
 use super::ledger;
-use super::notify::{CompletionSet, Notify};
-use super::task::ScopedTask;
+use super::task::Task;
+use super::waiters::Waiter;
 use super::{Pool, PoolBuilder};
 
 pub(super) fn model(f: impl Fn() + Sync + Send + 'static) {
@@ -26,9 +27,9 @@ pub(super) fn model(f: impl Fn() + Sync + Send + 'static) {
 pub(super) fn task_of<F: FnOnce() -> T + Send + 'static, T: Send + 'static>(
     owner: u64,
     f: F,
-) -> (ScopedTask<'static, T>, Arc<dyn Job>) {
+) -> (Task<T>, Arc<dyn Job>) {
     let cell = Arc::new(JobCell::new(Header::new(TaskId(1), owner, None), f));
-    (ScopedTask::new(cell.clone()), cell)
+    (Task::new(cell.clone()), cell)
 }
 
 /// Runner, canceller and waiter race: exactly one of "ran" and "cancelled"
@@ -55,16 +56,20 @@ fn loom_run_cancel_and_wait_agree() {
 fn loom_completion_set_is_notified_exactly_once() {
     model(|| {
         let (task, job) = task_of(0, || ());
+        let header = task.0.header();
         // An earlier, abandoned registration (a timed-out wait).
-        if task.register(Notify::Thread(thread::current())) {
-            task.core_header_unregister();
+        if let Ok(key) = header.register(Waiter::Thread(thread::current())) {
+            header.deregister(key);
         }
         let runner = thread::spawn(move || job.run());
         let set = Arc::new(CompletionSet::default());
-        if !task.register(Notify::Set {
-            set: set.clone(),
-            index: 0,
-        }) {
+        if header
+            .register(Waiter::Set {
+                set: set.clone(),
+                index: 0,
+            })
+            .is_err()
+        {
             set.push(0);
         }
         runner.join().unwrap();

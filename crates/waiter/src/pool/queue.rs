@@ -9,7 +9,7 @@
 //! drain) can be model-checked; crossbeam is tested by its authors.
 
 use super::job::Job;
-use super::scope::ScopeCounter;
+use super::latch::ScopeCounter;
 use std::sync::Arc;
 
 /// What travels through the queue.
@@ -46,6 +46,13 @@ impl QueuedJob {
     /// Cancels the task if it is still pending.
     pub(crate) fn cancel(&self) -> bool {
         self.job.as_ref().is_some_and(|job| job.cancel())
+    }
+
+    /// Ends the task with `error` if it is still pending.
+    pub(crate) fn fail(&self, error: super::error::TaskError) {
+        if let Some(job) = &self.job {
+            job.fail(error);
+        }
     }
 }
 

@@ -4,46 +4,14 @@ use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
-use super::Pool;
+use super::current;
 use super::error::SubmitError;
 use super::job::Job;
+use super::latch::ScopeCounter;
 use super::ledger;
 use super::task::ScopedTask;
-use super::worker;
-use crate::sync::{Condvar, Mutex, lock};
-
-/// Counts the queue's references to a scope's tasks; the scope ends only
-/// when the count is zero, so no worker can touch borrowed data afterwards.
-#[derive(Default)]
-pub(crate) struct ScopeCounter {
-    outstanding: Mutex<usize>,
-    released: Condvar,
-}
-
-impl ScopeCounter {
-    fn job_queued(&self) {
-        *lock(&self.outstanding) += 1;
-    }
-
-    /// Called when the queue's reference to a task of the scope is gone.
-    pub(crate) fn job_released(&self) {
-        let mut outstanding = lock(&self.outstanding);
-        *outstanding -= 1;
-        if *outstanding == 0 {
-            self.released.notify_all();
-        }
-    }
-
-    fn wait_all_released(&self) {
-        let mut outstanding = lock(&self.outstanding);
-        while *outstanding > 0 {
-            outstanding = self
-                .released
-                .wait(outstanding)
-                .unwrap_or_else(|poison| poison.into_inner());
-        }
-    }
-}
+use super::{Pool, Submission};
+use crate::sync::{Mutex, lock};
 
 /// A scope in which tasks may borrow anything that outlives it; see
 /// [`Pool::scope`].
@@ -76,8 +44,14 @@ impl<'scope> Scope<'scope, '_> {
         // `Pool::scope` does not return before the counter is back to zero,
         // i.e. before every queue reference to this task was dropped.
         let cell = unsafe {
-            self.pool
-                .enqueue(None, f, self.owner, Some(self.counter.clone()), true)?
+            self.pool.enqueue(
+                f,
+                Submission {
+                    owner: self.owner,
+                    scope: Some(self.counter.clone()),
+                    ..Submission::default()
+                },
+            )?
         };
         let job: Arc<dyn Job + 'scope> = cell.clone();
         // SAFETY: only the lifetime changes; `finish` drops this reference
@@ -87,13 +61,13 @@ impl<'scope> Scope<'scope, '_> {
         Ok(ScopedTask::new(cell))
     }
 
-    /// Waits for every task of the scope. On a worker thread it first runs
-    /// the still-pending ones itself, so a scope opened inside a task of a
+    /// Waits for every task of the scope. On a worker thread of the scope's
+    /// pool it first runs the still-pending ones itself, so a scope opened inside a task of a
     /// saturated pool cannot deadlock; elsewhere it only waits, so a pool of
     /// N workers runs the scope on N threads, not N + 1.
     fn finish(&self) {
         let jobs = std::mem::take(&mut *lock(&self.jobs));
-        if worker::is_worker() {
+        if current::is_worker_of(self.pool.id) {
             for job in &jobs {
                 job.run();
             }

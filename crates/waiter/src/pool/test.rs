@@ -3,7 +3,7 @@
 //! speed; the few timing checks use generous bounds.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier, mpsc};
+use std::sync::{Arc, Barrier, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -171,7 +171,7 @@ fn cancel_works_only_while_pending() {
     assert!(!blocker.cancel(), "a running task cannot be cancelled");
     assert!(queued.cancel());
     assert!(queued.is_cancelled() && queued.is_done());
-    assert!(!queued.cancel(), "cancelling twice reports false");
+    assert!(queued.cancel(), "cancelling twice: still cancelled");
     release.send(()).unwrap();
     blocker.wait().unwrap();
     let finished = pool.submit(|| 2).unwrap();
@@ -215,7 +215,7 @@ fn builder_rejects_zero_workers_and_zero_bound() {
     ));
     let pool = Pool::builder()
         .workers(3)
-        .thread_name("lab")
+        .thread_name_prefix("lab")
         .build()
         .unwrap();
     assert_eq!(pool.workers(), 3);
@@ -232,19 +232,16 @@ fn wait_timeout_returns_on_time_and_the_task_goes_on() {
     let (pool, blocker, release) = blocked_pool(None);
     let mut queued = pool.submit(|| 9).unwrap();
     let start = Instant::now();
-    assert!(queued.wait_timeout(Duration::from_millis(50)).is_none());
+    assert!(matches!(
+        queued.wait_timeout(Duration::from_millis(50)),
+        Err(TaskError::Timeout)
+    ));
     let waited = start.elapsed();
     assert!(waited >= Duration::from_millis(50), "{waited:?}");
     assert!(waited < Duration::from_secs(5), "{waited:?}");
     assert!(queued.try_get().is_none());
     release.send(()).unwrap();
-    assert_eq!(
-        queued
-            .wait_timeout(Duration::from_secs(10))
-            .unwrap()
-            .unwrap(),
-        9
-    );
+    assert_eq!(queued.wait_timeout(Duration::from_secs(10)).unwrap(), 9);
     assert!(matches!(queued.try_get(), Some(Err(TaskError::Taken))));
     blocker.wait().unwrap();
     drop(pool);
@@ -343,13 +340,22 @@ fn as_completed_yields_each_task_once_in_completion_order() {
 fn wait_any_and_wait_all_with_timeouts() {
     let (pool, blocker, release) = blocked_pool(None);
     let tasks = vec![pool.submit(|| 1).unwrap(), pool.submit(|| 2).unwrap()];
-    assert_eq!(wait_any(&tasks, Some(Duration::from_millis(30))), None);
-    assert!(!wait_all(&tasks, Some(Duration::from_millis(30))));
+    assert!(matches!(
+        wait_any(&tasks, Some(Duration::from_millis(30))),
+        Some(Err(TaskError::Timeout))
+    ));
+    assert!(matches!(
+        wait_all(&tasks, Some(Duration::from_millis(30))),
+        Err(TaskError::Timeout)
+    ));
     release.send(()).unwrap();
-    assert!(wait_any(&tasks, None).is_some());
-    assert!(wait_all(&tasks, None));
-    assert!(wait_all(&tasks, Some(Duration::ZERO)));
-    assert_eq!(wait_any::<u8>(&[], None), None);
+    assert!(matches!(wait_any(&tasks, None), Some(Ok(_))));
+    wait_all(&tasks, None).unwrap();
+    wait_all(&tasks, Some(Duration::ZERO)).unwrap();
+    assert!(
+        wait_any::<Task<u8>>(&[], None).is_none(),
+        "empty is not a timeout"
+    );
     blocker.wait().unwrap();
 }
 
@@ -503,10 +509,246 @@ fn a_second_take_says_taken_and_debug_shows_state() {
     let mut task = pool.submit_named("answer", || 42).unwrap();
     assert_eq!(task.name(), Some("answer"));
     assert!(task.id().get() >= 1);
-    assert_eq!(
-        task.wait_timeout(Duration::from_secs(10)).unwrap().unwrap(),
-        42
-    );
-    assert!(format!("{task:?}").contains("done"));
+    assert_eq!(task.wait_timeout(Duration::from_secs(10)).unwrap(), 42);
+    assert!(format!("{task:?}").contains("Done"));
     assert!(matches!(task.wait(), Err(TaskError::Taken)));
+}
+
+/// Waiting in a loop with a timeout, from several threads and in every
+/// way, leaves no registration behind: the list stays empty.
+#[test]
+fn timed_waits_in_a_loop_do_not_grow_the_waiter_list() {
+    let (pool, blocker, release) = blocked_pool(None);
+    let mut queued = pool.submit(|| 3).unwrap();
+    let shared = pool.submit(|| 4).unwrap().shared();
+    for _ in 0..200 {
+        assert!(
+            queued
+                .wait_timeout(Duration::ZERO)
+                .unwrap_err()
+                .is_timeout()
+        );
+        assert!(queued.wait_done(Some(Duration::ZERO)).is_err());
+        assert!(wait_any(&[&queued], Some(Duration::ZERO)).unwrap().is_err());
+        let waited = wait(&[&queued], ReturnWhen::FirstCompleted, Some(Duration::ZERO));
+        assert_eq!(waited.not_done, [0]);
+        assert!(shared.wait_timeout(Duration::ZERO).is_err());
+    }
+    thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..50 {
+                    assert!(queued.wait_done(Some(Duration::from_micros(10))).is_err());
+                }
+            });
+        }
+    });
+    assert_eq!(job::waiting(queued.0.header()), 0);
+    assert_eq!(job::waiting(shared.raw().header()), 0);
+    release.send(()).unwrap();
+    blocker.wait().unwrap();
+    assert_eq!(queued.wait().unwrap(), 3);
+    assert_eq!(shared.wait().unwrap(), 4);
+}
+
+/// The hang: two threads in `wait_all` and one in `wait_any` on the
+/// same running task, plus an `.await` and a callback: every one wakes.
+#[test]
+fn every_kind_of_waiter_on_one_task_wakes() {
+    let (pool, blocker, release) = blocked_pool(None);
+    let tasks = vec![pool.submit(|| 9).unwrap()];
+    let called = Arc::new(AtomicUsize::new(0));
+    {
+        let called = Arc::clone(&called);
+        tasks[0].on_done(move |_| {
+            called.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    let barrier = Barrier::new(5);
+    thread::scope(|s| {
+        let all: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    wait_all(&tasks, Some(Duration::from_secs(30)))
+                })
+            })
+            .collect();
+        let any = s.spawn(|| {
+            barrier.wait();
+            wait_any(&tasks, Some(Duration::from_secs(30)))
+        });
+        let done = s.spawn(|| {
+            barrier.wait();
+            tasks[0].wait_done(Some(Duration::from_secs(30)))
+        });
+        barrier.wait();
+        thread::sleep(Duration::from_millis(20));
+        release.send(()).unwrap();
+        for handle in all {
+            handle.join().unwrap().unwrap();
+        }
+        assert!(matches!(any.join().unwrap(), Some(Ok(0))));
+        done.join().unwrap().unwrap();
+    });
+    blocker.wait().unwrap();
+    assert_eq!(called.load(Ordering::SeqCst), 1);
+    let task = tasks.into_iter().next().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(runtime.block_on(task).unwrap(), 9);
+}
+
+/// A wait on a worker of one pool runs nothing of another pool inline: a
+/// 4-worker pool's tasks each submit to a 1-worker pool and wait; the inner
+/// tasks all run on the inner pool's one thread, one at a time.
+#[test]
+fn a_waiting_worker_helps_only_its_own_pool() {
+    let outer = Pool::new(4).unwrap();
+    let inner = Arc::new(
+        Pool::builder()
+            .workers(1)
+            .thread_name_prefix("inner")
+            .build()
+            .unwrap(),
+    );
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (inner, running, most) =
+                (Arc::clone(&inner), Arc::clone(&running), Arc::clone(&most));
+            outer
+                .submit(move || {
+                    let task = inner
+                        .submit(move || {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            thread::sleep(Duration::from_millis(5));
+                            running.fetch_sub(1, Ordering::SeqCst);
+                            thread::current().name().map(str::to_owned)
+                        })
+                        .unwrap();
+                    task.wait().unwrap()
+                })
+                .unwrap()
+        })
+        .collect();
+    for task in tasks {
+        let name = task.wait().unwrap().unwrap();
+        assert!(name.starts_with("inner-"), "ran on {name}");
+    }
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        1,
+        "the inner pool's limit held"
+    );
+}
+
+/// Dropping `Map` and dropping `AsCompleted` follow one rule: the tasks not
+/// started are cancelled; the running ones finish.
+#[test]
+fn dropping_map_or_as_completed_cancels_what_has_not_started() {
+    for kind in ["map", "as_completed"] {
+        let pool = Pool::new(1).unwrap();
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
+        let ran = Arc::new(AtomicUsize::new(0));
+        let job = {
+            let (gate, ran) = (Arc::clone(&gate), Arc::clone(&ran));
+            move |i: usize| {
+                if i == 0 {
+                    let _ = gate.lock().unwrap().recv();
+                }
+                ran.fetch_add(1, Ordering::SeqCst);
+            }
+        };
+        if kind == "map" {
+            let mut results = pool.map(0..10usize, job);
+            let first = thread::spawn(move || {
+                thread::sleep(Duration::from_millis(20));
+                release.send(()).unwrap();
+            });
+            assert!(results.next().unwrap().is_ok());
+            first.join().unwrap();
+            // Item 0 finished; with one worker, the others may have
+            // started one by one meanwhile: drop at once.
+            drop(results);
+        } else {
+            let job = Arc::new(job);
+            let tasks: Vec<_> = (0..10usize)
+                .map(|i| {
+                    let job = Arc::clone(&job);
+                    pool.submit(move || job(i)).unwrap()
+                })
+                .collect();
+            let completed = as_completed(tasks);
+            drop(completed);
+            release.send(()).unwrap();
+        }
+        pool.shutdown();
+        let ran = ran.load(Ordering::SeqCst);
+        assert!(ran < 10, "{kind}: {ran} of 10 ran; the rest were cancelled");
+    }
+}
+
+/// Panics in tasks are quiet by default: the hook does not see them.
+#[test]
+fn a_tasks_panic_skips_the_hook_unless_asked() {
+    let pool = Pool::new(1).unwrap();
+    let error = pool
+        .submit(|| -> u8 { panic!("quiet one") })
+        .unwrap()
+        .wait()
+        .unwrap_err();
+    assert_eq!(error.to_string(), "task panicked: quiet one");
+    let loud = Pool::builder()
+        .workers(1)
+        .quiet_panics(false)
+        .build()
+        .unwrap();
+    let error = loud
+        .submit(|| -> u8 { panic!("loud one") })
+        .unwrap()
+        .wait()
+        .unwrap_err();
+    assert!(error.is_panic());
+}
+
+/// `cancel` trips the task's own token, a child of the pool's: a running
+/// cooperative task stops alone; the pool's other tasks go on.
+#[test]
+fn cancel_trips_the_tasks_own_token() {
+    let pool = Pool::new(2).unwrap();
+    let spin = |token: &CancelToken| {
+        while !token.is_cancelled() {
+            thread::yield_now();
+        }
+        "stopped"
+    };
+    let first = pool.submit_with_token(spin).unwrap();
+    let second = pool.submit_with_token(spin).unwrap();
+    while !(first.is_running() && second.is_running()) {
+        thread::yield_now();
+    }
+    assert!(!first.cancel(), "running: not cancelled, but asked to stop");
+    assert_eq!(first.wait().unwrap(), "stopped");
+    assert!(second.is_running(), "the other task goes on");
+    pool.shutdown_now();
+    assert_eq!(second.wait().unwrap(), "stopped");
+}
+
+/// `started_at` is unset while pending, set once a worker starts it.
+#[test]
+fn started_at_is_set_when_a_worker_starts() {
+    let (pool, blocker, release) = blocked_pool(None);
+    let queued = pool.submit(|| ()).unwrap();
+    assert!(queued.started_at().is_none());
+    let before = Instant::now();
+    release.send(()).unwrap();
+    queued.wait_done(None).unwrap();
+    let started = queued.started_at().unwrap();
+    assert!(started >= before && started <= Instant::now());
+    assert!(blocker.started_at().unwrap() <= before);
 }

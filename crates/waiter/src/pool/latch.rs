@@ -1,35 +1,15 @@
-//! Who to wake when a task ends: a parked thread, an async waker, or a
-//! completion set shared by several tasks (`as_completed`, `wait_any`).
+//! Latches: things a waiting thread blocks on until others are done.
+//!
+//! - [`CompletionSet`]: the indices of tasks that finished, in the order they
+//!   finished; one set is registered with every task of an `as_completed`,
+//!   `wait` or `wait_any` call.
+//! - [`ScopeCounter`]: the number of a scope's tasks the queue still holds;
+//!   the scope ends when it reaches zero.
 
 use std::collections::VecDeque;
-use std::task::Waker;
 use std::time::Instant;
 
-use std::sync::Arc;
-
-use crate::sync::{Condvar, Mutex, lock, thread::Thread};
-
-/// A registration in a task's notify slot. A task holds at most one; a new
-/// registration replaces the old (the handle is the only registrant, and it
-/// only ever waits in one way at a time).
-pub(crate) enum Notify {
-    Thread(Thread),
-    Waker(Waker),
-    Set {
-        set: Arc<CompletionSet>,
-        index: usize,
-    },
-}
-
-impl Notify {
-    pub(crate) fn wake(self) {
-        match self {
-            Notify::Thread(thread) => thread.unpark(),
-            Notify::Waker(waker) => waker.wake(),
-            Notify::Set { set, index } => set.push(index),
-        }
-    }
-}
+use crate::sync::{Condvar, Mutex, lock};
 
 /// Indices of tasks that finished, in the order they finished.
 #[derive(Default)]
@@ -70,5 +50,38 @@ impl CompletionSet {
     /// The next finished index if there is one already.
     pub(crate) fn try_pop(&self) -> Option<usize> {
         lock(&self.finished).pop_front()
+    }
+}
+
+/// Counts the queue's references to a scope's tasks; the scope ends only
+/// when the count is zero, so no worker can touch borrowed data afterwards.
+#[derive(Default)]
+pub(crate) struct ScopeCounter {
+    outstanding: Mutex<usize>,
+    released: Condvar,
+}
+
+impl ScopeCounter {
+    pub(crate) fn job_queued(&self) {
+        *lock(&self.outstanding) += 1;
+    }
+
+    /// Called when the queue's reference to a task of the scope is gone.
+    pub(crate) fn job_released(&self) {
+        let mut outstanding = lock(&self.outstanding);
+        *outstanding -= 1;
+        if *outstanding == 0 {
+            self.released.notify_all();
+        }
+    }
+
+    pub(crate) fn wait_all_released(&self) {
+        let mut outstanding = lock(&self.outstanding);
+        while *outstanding > 0 {
+            outstanding = self
+                .released
+                .wait(outstanding)
+                .unwrap_or_else(|poison| poison.into_inner());
+        }
     }
 }
