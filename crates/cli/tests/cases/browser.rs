@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::emulation::{
-    SetDeviceMetricsOverrideParams, SetEmulatedMediaParams,
+    SetDeviceMetricsOverrideParams, SetEmulatedMediaParams, SetScriptExecutionDisabledParams,
 };
 use chromiumoxide::cdp::browser_protocol::input::{
     DispatchMouseEventParams, DispatchMouseEventType,
@@ -243,6 +243,33 @@ async fn check_page(browser: &Path, dir: &Path, url: &str) {
     assert!(
         printed["tables"].as_u64().unwrap() >= 5,
         "printed: {printed}"
+    );
+
+    // Without JavaScript: every picture is there, static, and no control
+    // that would not work is shown.
+    page.execute(SetEmulatedMediaParams::builder().media("screen").build())
+        .await
+        .unwrap();
+    page.execute(SetScriptExecutionDisabledParams::new(true))
+        .await
+        .unwrap();
+    page.goto(url).await.unwrap();
+    page.wait_for_navigation().await.unwrap();
+    let bare = eval(
+        &page,
+        "({ controls: [...document.querySelectorAll('.timeline-controls')].filter(e => getComputedStyle(e).display !== 'none').length, \
+            live: document.querySelectorAll('svg.live').length, \
+            timelines: document.querySelectorAll('figure.timeline').length, \
+            drawn: [...document.querySelectorAll('figure.timeline svg')].filter(s => s.querySelector('.span, .empty') && s.querySelector('.axis, .empty')).length, \
+            plots: document.querySelectorAll('figure.plot svg .mark').length })",
+    )
+    .await;
+    assert_eq!(bare["controls"], 0, "without scripts: {bare}");
+    assert_eq!(bare["live"], 0, "without scripts: {bare}");
+    assert_eq!(bare["drawn"], bare["timelines"], "without scripts: {bare}");
+    assert!(
+        bare["plots"].as_u64().unwrap() > 0,
+        "without scripts: {bare}"
     );
 
     let seen = errors.lock().unwrap().clone();

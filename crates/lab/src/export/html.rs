@@ -34,8 +34,8 @@ const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("timeline.js");
 
 /// A table with at least this many columns is "wide": on a phone, its rows
-/// become cards.
-const WIDE_TABLE: usize = 4;
+/// become cards (two columns fit a phone's width as they are).
+const WIDE_TABLE: usize = 3;
 
 /// The page as a complete HTML5 document: title, introduction, notes, a
 /// table of contents, then per section its heading, words, the report's
