@@ -59,6 +59,7 @@ pub mod export;
 pub mod gil;
 pub mod greet;
 pub mod input;
+pub mod limits;
 pub mod order;
 pub mod report;
 pub mod script;

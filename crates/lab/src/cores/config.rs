@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::present::plural_s;
 use crate::duration;
 use crate::error::Error;
+use crate::limits::{Bound, Limit};
 
 /// The experiment's id, also its subcommand.
 pub const ID: &str = "cores";
@@ -57,6 +58,28 @@ pub const MAX_PROCESS_STARTS: usize = 10_000;
 
 /// The most round trips timed (pool tasks, and messages each way).
 pub const MAX_ROUND_TRIPS: usize = 1_000_000;
+
+/// `--threads`: each thread count.
+pub const THREADS: Limit<usize> = Limit::new("thread counts", 1, MAX_THREADS);
+
+/// `--work`: each thread's work.
+pub const WORK: Limit<Duration> =
+    Limit::new("work", Duration::JUST_ABOVE_ZERO, MAX_WORK).because("the threads need some work");
+
+/// `--sample`: how often the timelines sample.
+pub const SAMPLE: Limit<Duration> = Limit::new("sample", MIN_SAMPLE, MAX_SAMPLE);
+
+/// `--thread-starts`.
+pub const THREAD_STARTS: Limit<usize> = Limit::new("thread starts", 1, MAX_THREAD_STARTS);
+
+/// `--process-starts`.
+pub const PROCESS_STARTS: Limit<usize> = Limit::new("process starts", 1, MAX_PROCESS_STARTS);
+
+/// `--round-trips`.
+pub const ROUND_TRIPS: Limit<usize> = Limit::new("round trips", 1, MAX_ROUND_TRIPS);
+
+/// `--repeats`.
+pub const REPEATS: Limit<usize> = Limit::new("repeats", 1, MAX_REPEATS);
 
 /// About this many samples per timeline: its run is sized to last this
 /// many sampling intervals, so a turn on a core is wider than a column of
@@ -190,22 +213,12 @@ pub fn validate(config: &Config) -> Result<(), Error> {
     if let Some(k) = config.threads.iter().find(|&&k| k == 0 || k > MAX_THREADS) {
         return bad(format!("thread counts go from 1 to {MAX_THREADS}, not {k}"));
     }
-    if config.work.is_zero() || config.work > MAX_WORK {
-        return bad("the work per thread must be more than 0 and at most 1 minute".into());
-    }
-    if config.sample < MIN_SAMPLE || config.sample > MAX_SAMPLE {
-        return bad("the sampling interval must be from 100µs to 1s".into());
-    }
-    for (name, value, max) in [
-        ("thread starts", config.thread_starts, MAX_THREAD_STARTS),
-        ("process starts", config.process_starts, MAX_PROCESS_STARTS),
-        ("round trips", config.round_trips, MAX_ROUND_TRIPS),
-        ("repeats", config.repeats, MAX_REPEATS),
-    ] {
-        if value == 0 || value > max {
-            return bad(format!("{name} must be from 1 to {max}"));
-        }
-    }
+    WORK.check(config.work)?;
+    SAMPLE.check(config.sample)?;
+    THREAD_STARTS.check(config.thread_starts)?;
+    PROCESS_STARTS.check(config.process_starts)?;
+    ROUND_TRIPS.check(config.round_trips)?;
+    REPEATS.check(config.repeats)?;
     Ok(())
 }
 

@@ -78,13 +78,7 @@ use costs::{Cost, Measured, Summary};
 use machine::Machine;
 use slicing::RunFigures;
 
-pub use config::{
-    COSTS_TABLE, Config, DEFAULT_PROCESS_STARTS, DEFAULT_REPEATS, DEFAULT_ROUND_TRIPS,
-    DEFAULT_THREAD_STARTS, ID, MACHINE_TABLE, MAX_PROCESS_STARTS, MAX_REPEATS, MAX_ROUND_TRIPS,
-    MAX_SAMPLE, MAX_THREAD_STARTS, MAX_THREADS, MAX_TIMELINE_LANES, MAX_WORK, MIN_SAMPLE,
-    SLICING_TABLE, TIMELINE_SAMPLES, TITLE, default_threads, explanation, parse_threads, validate,
-};
-use config::{list, with_baseline};
+pub use config::*;
 pub use present::thousands;
 use present::*;
 /// What a timeline showed, as stored in the report's figures.

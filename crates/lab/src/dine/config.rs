@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::duration::{self, Range};
 use crate::error::Error;
+use crate::limits::{Bound, Limit};
 
 /// The experiment's id, also its subcommand.
 pub const ID: &str = "dine";
@@ -29,6 +30,33 @@ pub const MAX_FORKS: usize = 1_024;
 
 /// The longest run, think or eat time.
 pub const MAX_DURATION: Duration = Duration::from_secs(3_600);
+
+/// `--philosophers`: each is a thread.
+pub const PHILOSOPHERS: Limit<usize> =
+    Limit::new("philosophers", MIN_PHILOSOPHERS, MAX_PHILOSOPHERS)
+        .because("one philosopher alone has nobody to share forks with");
+
+/// `--forks`: the forks in a pile.
+pub const FORKS: Limit<usize> =
+    Limit::new("forks", MIN_FORKS, MAX_FORKS).because("a meal takes two forks");
+
+/// `--duration`: how long each strategy dines.
+pub const DURATION: Limit<Duration> =
+    Limit::new("duration", Duration::JUST_ABOVE_ZERO, MAX_DURATION)
+        .because("the philosophers need time to eat");
+
+/// `--slice`: the waiter's time slice.
+pub const SLICE: Limit<Duration> = Limit::new("slice", Duration::JUST_ABOVE_ZERO, MAX_DURATION)
+    .because("a slice of no time feeds nobody");
+
+/// `--reach`: the moment between the first fork and the second.
+pub const REACH: Limit<Duration> = Limit::new("reach", Duration::ZERO, MAX_DURATION);
+
+/// `--think`: the longest think time of its range.
+pub const THINK: Limit<Duration> = Limit::new("think", Duration::ZERO, MAX_DURATION);
+
+/// `--eat`: the longest meal of its range.
+pub const EAT: Limit<Duration> = Limit::new("eat", Duration::ZERO, MAX_DURATION);
 
 /// The stretch of a run its timeline shows: long enough to see the turns,
 /// short enough for a meal to span a few columns of a text view. The
@@ -137,6 +165,17 @@ impl Strategy {
     pub fn supports(self, layout: Layout) -> bool {
         !(self == Strategy::ChandyMisra && matches!(layout, Layout::Pile { .. }))
     }
+
+    /// Why the strategy cannot dine at `layout`, or `None` if it can: the
+    /// one place that says it, for the lab's `validate` and the CLI.
+    pub fn layout_refusal(self, layout: Layout) -> Option<String> {
+        (!self.supports(layout)).then(|| {
+            format!(
+                "{} needs --table ring: it passes each fork between the two neighbours who share it, and a pile has none",
+                self.name()
+            )
+        })
+    }
 }
 
 /// The experiment's settings. The defaults dine for one second.
@@ -232,61 +271,34 @@ impl Config {
     }
 }
 
-/// Checks a configuration; the CLI rejects the same values earlier, with
-/// the same words.
+/// Checks a configuration against its [`Limit`]s, which the CLI's parsers
+/// check too, with the same words.
 ///
 /// # Errors
 ///
 /// [`Error::Config`] naming the first value out of range.
 pub fn validate(config: &Config) -> Result<(), Error> {
     let bad = |message: String| Err(Error::Config(message));
-    if config.philosophers < MIN_PHILOSOPHERS {
-        return bad(format!(
-            "philosophers must be at least {MIN_PHILOSOPHERS}: one alone has nobody to share forks with"
-        ));
-    }
-    if config.philosophers > MAX_PHILOSOPHERS {
-        return bad(format!("philosophers must be at most {MAX_PHILOSOPHERS}"));
-    }
+    PHILOSOPHERS.check(config.philosophers)?;
     if let Layout::Pile { forks } = config.layout {
-        if forks < MIN_FORKS {
-            return bad(format!(
-                "a pile needs at least {MIN_FORKS} forks: a meal takes two"
-            ));
-        }
-        if forks > MAX_FORKS {
-            return bad(format!("a pile holds at most {MAX_FORKS} forks"));
-        }
+        FORKS.check(forks)?;
     }
     if config.strategies.is_empty() {
         return bad("no strategy to run".into());
     }
-    if let Some(strategy) = config
+    if let Some(refusal) = config
         .strategies
         .iter()
-        .find(|s| !s.supports(config.layout))
+        .find_map(|s| s.layout_refusal(config.layout))
     {
-        return bad(format!(
-            "{} needs --table ring: it passes each fork between the two neighbours who share it, and a pile has none",
-            strategy.name()
-        ));
+        return bad(refusal);
     }
-    if config.duration.is_zero() {
-        return bad("the duration must be more than 0".into());
-    }
-    for (name, value) in [
-        ("duration", config.duration),
-        ("think", config.think.max()),
-        ("eat", config.eat.max()),
-        ("reach", config.reach),
-        ("slice", config.slice.unwrap_or_default()),
-    ] {
-        if value > MAX_DURATION {
-            return bad(format!("{name} must be at most 1 hour"));
-        }
-    }
-    if config.slice.is_some_and(|s| s.is_zero()) {
-        return bad("the time slice must be more than 0".into());
+    DURATION.check(config.duration)?;
+    THINK.check(config.think.max())?;
+    EAT.check(config.eat.max())?;
+    REACH.check(config.reach)?;
+    if let Some(slice) = config.slice {
+        SLICE.check(slice)?;
     }
     Ok(())
 }

@@ -99,10 +99,7 @@ use crate::duration;
 use crate::error::Error;
 use crate::report::{Recorder, Report, Timeline};
 
-pub use config::{
-    Config, ID, Layout, MAX_DURATION, MAX_FORKS, MAX_PHILOSOPHERS, MIN_FORKS, MIN_PHILOSOPHERS,
-    Strategy, TIMELINE_WINDOW, TITLE, explanation, left, right, validate,
-};
+pub use config::*;
 pub use live::{Live, Phase, Quiet, Snapshot};
 pub use stats::{Histogram, Waits};
 pub use watchdog::Deadlock;

@@ -350,7 +350,7 @@ fn settings_out_of_range_are_config_errors() {
                 philosophers: 1,
                 ..base.clone()
             },
-            "at least 2",
+            "philosophers must be at least 2: one philosopher alone has nobody to share forks with",
         ),
         (
             Config {
@@ -371,7 +371,7 @@ fn settings_out_of_range_are_config_errors() {
                 layout: Layout::Pile { forks: 1 },
                 ..base.clone()
             },
-            "at least 2 forks",
+            "forks must be at least 2: a meal takes two forks",
         ),
         (
             Config {
@@ -407,7 +407,7 @@ fn settings_out_of_range_are_config_errors() {
                 eat: Range::fixed(Duration::from_secs(7200)),
                 ..base.clone()
             },
-            "at most 1 hour",
+            "eat must be at most 1h",
         ),
     ] {
         match run(&config, Arc::new(Buffer::new()), Arc::new(Quiet)) {

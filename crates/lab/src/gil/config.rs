@@ -9,6 +9,7 @@ use waiter::gil::DEFAULT_SWITCH_INTERVAL;
 use super::{Workload, convoy, python};
 use crate::duration;
 use crate::error::Error;
+use crate::limits::{Bound, Limit};
 
 /// The experiment's id, also its subcommand.
 pub const ID: &str = "gil";
@@ -35,6 +36,10 @@ pub const UNIT: Duration = Duration::from_millis(500);
 
 /// The largest `scale`.
 pub const MAX_SCALE: f64 = 20.0;
+
+/// `--scale`.
+pub const SCALE: Limit<f64> =
+    Limit::new("scale", f64::JUST_ABOVE_ZERO, MAX_SCALE).because("a scale of 0 is no work");
 
 /// How much of a run the timelines show.
 pub const TIMELINE_WINDOW: Duration = Duration::from_millis(200);
@@ -94,12 +99,10 @@ pub fn validate(config: &Config) -> Result<(), Error> {
     if config.workloads.is_empty() {
         return Err(Error::Config("at least one workload is needed".into()));
     }
-    if !(config.scale > 0.0 && config.scale <= MAX_SCALE) {
-        return Err(Error::Config(format!(
-            "the scale must be more than 0 and at most {MAX_SCALE}, not {}",
-            config.scale
-        )));
+    if config.scale.is_nan() {
+        return Err(Error::Config("scale is not a number".into()));
     }
+    SCALE.check(config.scale)?;
     if config.python_timeout.is_zero() {
         return Err(Error::Config(
             "the Python timeout must be more than 0".into(),

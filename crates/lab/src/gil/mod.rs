@@ -78,10 +78,7 @@ use crate::report::{Report, Timeline};
 /// Why a row was not measured after Ctrl-C.
 const INTERRUPTED: &str = "interrupted";
 pub use claims::{Claim, Verdict};
-pub use config::{
-    CLAIMS_TABLE, COMPARISON_TABLE, CONVOY_TABLE, Config, ID, MAX_SCALE, NO_WORKER_BINARY, TABLE,
-    TIMELINE_WINDOW, TITLE, UNIT, explanation, validate,
-};
+pub use config::*;
 pub use convoy::{Case, Client, Latency};
 pub use modes::{Measured, Mode, registry};
 pub use present::Comparison;

@@ -1,6 +1,9 @@
 //! The settings of `greet`, its limit, and the idea in plain words.
 
+use std::time::Duration;
+
 use crate::error::Error;
+use crate::limits::Limit;
 
 /// The experiment's settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,16 +41,19 @@ pub fn explanation(config: &Config) -> Vec<String> {
 /// The note's `range(20000)`.
 pub const DEFAULT_N: u64 = 20_000;
 
+/// `--n`: `complex_calculation` computes the squares of `0..n`.
+pub const N: Limit<u64> = Limit::new("n", 1, u64::MAX).because("the squares of 0..0 are no work");
+
+/// `--typing`: how long the scripted user takes to answer; longer is a
+/// wait, not a demonstration.
+pub const TYPING: Limit<Duration> =
+    Limit::new("typing", Duration::ZERO, Duration::from_secs(3_600));
+
 /// Checks the settings.
 ///
 /// # Errors
 ///
 /// [`Error::Config`] if `n` is 0.
 pub fn validate(config: &Config) -> Result<(), Error> {
-    if config.n == 0 {
-        return Err(Error::Config(
-            "n must be at least 1: the squares of 0..0 are no work".into(),
-        ));
-    }
-    Ok(())
+    N.check(config.n)
 }

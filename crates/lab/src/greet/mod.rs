@@ -59,7 +59,7 @@ use crate::{Ctx, Experiment};
 mod config;
 mod present;
 
-pub use config::{Config, DEFAULT_N, ID, TITLE, explanation, validate};
+pub use config::*;
 use present::{conclusions, times_table};
 
 /// The lane of the thread that calls [`Experiment::run`].

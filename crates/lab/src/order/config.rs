@@ -1,6 +1,7 @@
 //! The settings of `order`, their limits, and the idea in plain words.
 
 use crate::error::Error;
+use crate::limits::Limit;
 
 /// The experiment's settings. Every size is explicit; the defaults take a
 /// fraction of a second.
@@ -56,6 +57,27 @@ pub const MAX_RUNS: usize = 10_000;
 /// The most pool workers.
 pub const MAX_WORKERS: usize = 1_024;
 
+/// The most steps: with up to [`MAX_TASKS`] tasks, the expected total
+/// (steps × k(k+1)/2) still fits in a `u64`.
+pub const MAX_STEPS: u64 = 1_000_000_000;
+const _: () = assert!(
+    (MAX_TASKS as u64 * (MAX_TASKS as u64 + 1) / 2)
+        .checked_mul(MAX_STEPS)
+        .is_some()
+);
+
+/// `--tasks`.
+pub const TASKS: Limit<usize> = Limit::new("tasks", 1, MAX_TASKS);
+
+/// `--runs`.
+pub const RUNS: Limit<usize> = Limit::new("runs", 1, MAX_RUNS);
+
+/// `--workers`.
+pub const WORKERS: Limit<usize> = Limit::new("workers", 1, MAX_WORKERS);
+
+/// `--steps`.
+pub const STEPS: Limit<u64> = Limit::new("steps", 1, MAX_STEPS);
+
 /// `steps × k(k+1)/2`: what every synchronised run must add up to, or
 /// `None` if it does not fit in a `u64`.
 pub fn expected_total(config: &Config) -> Option<u64> {
@@ -88,24 +110,9 @@ pub fn explanation(config: &Config) -> Vec<String> {
 ///
 /// [`Error::Config`] naming the first size that is 0 or too large.
 pub fn validate(config: &Config) -> Result<(), Error> {
-    for (name, value) in [
-        ("tasks", config.tasks as u64),
-        ("runs", config.runs as u64),
-        ("workers", config.workers as u64),
-        ("steps", config.steps),
-    ] {
-        if value == 0 {
-            return Err(Error::Config(format!("{name} must be at least 1")));
-        }
-    }
-    for (name, value, max) in [
-        ("tasks", config.tasks, MAX_TASKS),
-        ("runs", config.runs, MAX_RUNS),
-        ("workers", config.workers, MAX_WORKERS),
-    ] {
-        if value > max {
-            return Err(Error::Config(format!("{name} must be at most {max}")));
-        }
-    }
+    TASKS.check(config.tasks)?;
+    RUNS.check(config.runs)?;
+    WORKERS.check(config.workers)?;
+    STEPS.check(config.steps)?;
     Ok(())
 }

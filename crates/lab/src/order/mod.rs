@@ -58,9 +58,7 @@ use crate::{Ctx, Experiment};
 mod config;
 mod present;
 
-pub use config::{
-    Config, ID, MAX_RUNS, MAX_TASKS, MAX_WORKERS, TITLE, expected_total, explanation, validate,
-};
+pub use config::*;
 use present::*;
 
 /// How the tasks update the shared total.
