@@ -1,11 +1,24 @@
 //! Behaviour of the waiter: all or nothing, capacity, the FIFO contract,
 //! greedy starvation, time slices, timeouts, async, bad requests.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::*;
+
+/// Polls `future` once with `waker`.
+pub(super) fn poll_with<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output> {
+    Pin::new(future).poll(&mut Context::from_waker(waker))
+}
+
+/// Polls `future` once with a waker that does nothing.
+pub(super) fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    poll_with(future, Waker::noop())
+}
 
 /// Waits (generously) until `waiter` has `n` requests in line.
 pub(super) fn until_waiting(waiter: &Waiter, n: usize) {

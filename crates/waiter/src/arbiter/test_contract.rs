@@ -2,18 +2,12 @@
 //! twice, a future dropped once granted, a holder that panics, what Greedy
 //! still promises, and FIFO refusing an overtake through every entry point.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
-use super::test::until_waiting;
+use super::test::{poll_once, until_waiting};
 use super::*;
-
-fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
-}
 
 /// Naming a resource twice adds up: two units, granted and given back
 /// together; more than the capacity is an error, not a wait.

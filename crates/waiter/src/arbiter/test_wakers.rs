@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
-use super::test::until_waiting;
+use super::test::{poll_with, until_waiting};
 use super::*;
 
 type BoxedTask = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -149,10 +149,6 @@ impl Wake for PanickingWaker {
         self.0.fetch_add(1, Ordering::SeqCst);
         panic!("this waker fails on purpose");
     }
-}
-
-fn poll_with<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output> {
-    Pin::new(future).poll(&mut Context::from_waker(waker))
 }
 
 /// One walk grants a future whose waker panics and a blocked thread: the
