@@ -19,10 +19,12 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use waiter::process::{ProcessPool, Registry, serve_if_worker};
+use waiter::process::{ProcessPool, Registry, TaskDef, serve_if_worker};
+
+const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
 
 fn registry() -> Registry {
-    Registry::new().register("square", |x: u64| x.wrapping_mul(x))
+    Registry::new().register(SQUARE, |x| x.wrapping_mul(x))
 }
 
 struct Row {
@@ -79,12 +81,12 @@ fn main() {
         .expect("workers start");
     // Warm up.
     for i in 0..100u64 {
-        pool.submit::<_, u64>("square", &i).unwrap().wait().unwrap();
+        pool.submit(SQUARE, &i).unwrap().wait().unwrap();
     }
 
     let start = Instant::now();
     let handles: Vec<_> = (0..tasks as u64)
-        .map(|i| pool.submit::<_, u64>("square", &i).unwrap())
+        .map(|i| pool.submit(SQUARE, &i).unwrap())
         .collect();
     let total: u64 = handles
         .into_iter()
@@ -95,7 +97,7 @@ fn main() {
 
     let start = Instant::now();
     let mapped = pool
-        .map::<_, u64>("square", 0..items as u64, 1000)
+        .map(SQUARE, 0..items as u64, 1000)
         .unwrap()
         .map(Result::unwrap)
         .fold(0, u64::wrapping_add);
@@ -105,7 +107,7 @@ fn main() {
     let mut trips: Vec<Duration> = (0..round_trips as u64)
         .map(|i| {
             let start = Instant::now();
-            pool.submit::<_, u64>("square", &i).unwrap().wait().unwrap();
+            pool.submit(SQUARE, &i).unwrap().wait().unwrap();
             start.elapsed()
         })
         .collect();

@@ -56,4 +56,4 @@ pub use pool::{
     default_workers, wait, wait_all, wait_any,
 };
 #[cfg(not(loom))]
-pub use process::{ProcessError, ProcessPool};
+pub use process::{ProcessError, ProcessPool, ProcessTask, Registry, TaskDef};

@@ -8,28 +8,51 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use waiter::TaskError;
-use waiter::process::{ProcessError, ProcessPool, Registry, serve_if_worker};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use waiter::process::{ProcessError, ProcessPool, Registry, TaskDef, TaskError, serve_if_worker};
+
+#[path = "process/cases.rs"]
+mod cases;
+
+const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
+const PID: TaskDef<(), u32> = TaskDef::new("pid");
+const SQUARE_PID: TaskDef<u64, (u64, u32)> = TaskDef::new("square_pid");
+const SLEEP_MS: TaskDef<u64, u64> = TaskDef::new("sleep_ms");
+const PANIC: TaskDef<(), u8> = TaskDef::new("panic");
+const ABORT: TaskDef<(), u8> = TaskDef::new("abort");
+const START_SLEEPER: TaskDef<(), u32> = TaskDef::new("start_sleeper");
+const PRINT: TaskDef<String, usize> = TaskDef::new("print");
+/// How many `sleep_ms` and `served` calls this worker ran, this one included.
+const SERVED: TaskDef<(), u64> = TaskDef::new("served");
+const PICKY: TaskDef<cases::Picky, u64> = TaskDef::new("picky");
+
+static SERVED_BY_THIS_WORKER: AtomicU64 = AtomicU64::new(0);
 
 fn registry() -> Registry {
     Registry::new()
-        .register("square", |x: u64| x * x)
-        .register("pid", |(): ()| std::process::id())
-        .register("square_pid", |x: u64| (x * x, std::process::id()))
-        .register("sleep_ms", |ms: u64| {
+        .register(SQUARE, |x| x * x)
+        .register(PID, |()| std::process::id())
+        .register(SQUARE_PID, |x| (x * x, std::process::id()))
+        .register(SLEEP_MS, |ms| {
+            SERVED_BY_THIS_WORKER.fetch_add(1, Ordering::Relaxed);
             std::thread::sleep(Duration::from_millis(ms));
             ms
         })
-        .register("panic", |(): ()| -> u8 { panic!("boom in a worker") })
-        .register("abort", |(): ()| -> u8 { std::process::abort() })
-        .register("start_sleeper", |(): ()| -> u32 {
+        .register(SERVED, |()| {
+            SERVED_BY_THIS_WORKER.fetch_add(1, Ordering::Relaxed) + 1
+        })
+        .register(PANIC, |()| -> u8 { panic!("boom in a worker") })
+        .register(ABORT, |()| -> u8 { std::process::abort() })
+        .register(PICKY, cases::picky)
+        .register(START_SLEEPER, |()| -> u32 {
             // A process the task starts and leaves running.
             std::process::Command::new("sleep")
                 .arg("30")
                 .spawn()
                 .map_or(0, |child| child.id())
         })
-        .register("print", |text: String| {
+        .register(PRINT, |text: String| {
             // Goes to stderr: it cannot corrupt the answers on stdout.
             println!("a task printing {text:?} to stdout");
             text.len()
@@ -46,14 +69,14 @@ fn pool(workers: usize) -> ProcessPool {
 fn results_come_back_right_across_many_tasks() {
     let pool = pool(2);
     let tasks: Vec<_> = (0..500u64)
-        .map(|i| pool.submit::<_, u64>("square", &i).unwrap())
+        .map(|i| pool.submit(SQUARE, &i).unwrap())
         .collect();
     for (i, task) in tasks.into_iter().enumerate() {
         assert_eq!(task.wait().unwrap(), (i * i) as u64);
     }
     // Both workers took part.
     let pids: std::collections::BTreeSet<u32> = (0..20)
-        .map(|_| pool.submit::<_, u32>("pid", &()).unwrap())
+        .map(|_| pool.submit(PID, &()).unwrap())
         .collect::<Vec<_>>()
         .into_iter()
         .map(|t| t.wait().unwrap())
@@ -64,14 +87,14 @@ fn results_come_back_right_across_many_tasks() {
 fn map_sends_chunks_and_keeps_order() {
     let pool = pool(2);
     let squares: Vec<u64> = pool
-        .map::<_, u64>("square", 0..1000u64, 64)
+        .map(SQUARE, 0..1000u64, 64)
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
     let oracle: Vec<u64> = (0..1000u64).map(|i| i * i).collect();
     assert_eq!(squares, oracle);
     assert!(matches!(
-        pool.map::<_, u64>("nope", [1u64], 8),
+        pool.map(TaskDef::<u64, u64>::new("nope"), [1u64], 8),
         Err(ProcessError::UnknownTask(_))
     ));
 }
@@ -79,16 +102,12 @@ fn map_sends_chunks_and_keeps_order() {
 fn a_panic_is_the_tasks_error_and_the_worker_lives_on() {
     let pool = pool(1);
     let before = pool.worker_pids();
-    let error = pool
-        .submit::<_, u8>("panic", &())
-        .unwrap()
-        .wait()
-        .unwrap_err();
+    let error = pool.submit(PANIC, &()).unwrap().wait().unwrap_err();
     assert!(error.is_panic(), "{error}");
     assert_eq!(error.to_string(), "task panicked: boom in a worker");
     assert_eq!(pool.worker_pids(), before, "the worker survived");
     assert_eq!(
-        pool.submit::<_, usize>("print", &"hi".to_owned())
+        pool.submit(PRINT, &"hi".to_owned())
             .unwrap()
             .wait()
             .unwrap(),
@@ -101,10 +120,10 @@ fn a_killed_worker_fails_its_task_and_the_rest_go_on() {
     let [victim] = pool.worker_pids()[..] else {
         panic!("one worker");
     };
-    let long = pool.submit::<_, u64>("sleep_ms", &5_000u64).unwrap();
+    let long = pool.submit(SLEEP_MS, &5_000u64).unwrap();
     // Queued behind it on the same worker: never started.
     let queued: Vec<_> = (1..=3u64)
-        .map(|i| pool.submit::<_, u64>("square", &i).unwrap())
+        .map(|i| pool.submit(SQUARE, &i).unwrap())
         .collect();
     std::thread::sleep(Duration::from_millis(100));
     // SAFETY: plain FFI call; `victim` is our own child process.
@@ -131,20 +150,10 @@ fn a_killed_worker_fails_its_task_and_the_rest_go_on() {
 
 fn an_aborting_worker_is_worker_died_and_is_replaced() {
     let pool = pool(2);
-    let error = pool
-        .submit::<_, u8>("abort", &())
-        .unwrap()
-        .wait()
-        .unwrap_err();
+    let error = pool.submit(ABORT, &()).unwrap().wait().unwrap_err();
     assert!(error.is_worker_died(), "{error}");
     assert!(error.to_string().contains("SIGABRT"), "{error}");
-    assert_eq!(
-        pool.submit::<_, u64>("square", &12u64)
-            .unwrap()
-            .wait()
-            .unwrap(),
-        144
-    );
+    assert_eq!(pool.submit(SQUARE, &12u64).unwrap().wait().unwrap(), 144);
     // The replacement arrives in the background.
     let deadline = Instant::now() + Duration::from_secs(20);
     while pool.worker_pids().len() < 2 {
@@ -160,19 +169,13 @@ fn crashing_tasks_in_a_row_never_stop_the_pool() {
     let pool = pool(1);
     for _ in 0..5 {
         let error = pool
-            .submit::<_, u8>("abort", &())
+            .submit(ABORT, &())
             .expect("the pool takes the task")
             .wait()
             .unwrap_err();
         assert!(error.to_string().contains("SIGABRT"), "{error}");
     }
-    assert_eq!(
-        pool.submit::<_, u64>("square", &12u64)
-            .unwrap()
-            .wait()
-            .unwrap(),
-        144
-    );
+    assert_eq!(pool.submit(SQUARE, &12u64).unwrap().wait().unwrap(), 144);
     assert_eq!(pool.restarts(), 5);
     assert_eq!(pool.worker_pids().len(), 1);
 }
@@ -184,7 +187,7 @@ fn workers_retire_after_max_tasks() {
         .build()
         .unwrap();
     let pids: Vec<u32> = (0..6)
-        .map(|_| pool.submit::<_, u32>("pid", &()).unwrap().wait().unwrap())
+        .map(|_| pool.submit(PID, &()).unwrap().wait().unwrap())
         .collect();
     let distinct: std::collections::BTreeSet<_> = pids.iter().collect();
     assert_eq!(distinct.len(), 3, "{pids:?}");
@@ -209,11 +212,11 @@ fn retiring_workers_never_fail_a_task() {
                     // Half in a burst (most of them find no worker free and
                     // wait for a replacement), half one after the other.
                     let burst: Vec<_> = (0..PER_THREAD / 2)
-                        .map(|_| pool.submit::<_, u32>("pid", &()).unwrap())
+                        .map(|_| pool.submit(PID, &()).unwrap())
                         .collect();
                     let mut pids: Vec<u32> = burst.into_iter().map(|t| t.wait().unwrap()).collect();
                     for _ in 0..PER_THREAD / 2 {
-                        pids.push(pool.submit::<_, u32>("pid", &()).unwrap().wait().unwrap());
+                        pids.push(pool.submit(PID, &()).unwrap().wait().unwrap());
                     }
                     pids
                 })
@@ -240,7 +243,7 @@ fn retiring_workers_never_fail_a_task() {
         .build()
         .unwrap();
     let squares: Vec<u64> = retiring
-        .map::<_, u64>("square", 0..100u64, 10)
+        .map(SQUARE, 0..100u64, 10)
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -251,9 +254,7 @@ fn retiring_workers_never_fail_a_task() {
         .max_tasks_per_worker(1)
         .build()
         .unwrap();
-    let waiting: Vec<_> = (0..3)
-        .map(|_| one.submit::<_, u32>("pid", &()).unwrap())
-        .collect();
+    let waiting: Vec<_> = (0..3).map(|_| one.submit(PID, &()).unwrap()).collect();
     assert!(one.shutdown().is_empty());
     let pids: std::collections::BTreeSet<u32> =
         waiting.into_iter().map(|t| t.wait().unwrap()).collect();
@@ -285,18 +286,14 @@ fn a_program_that_is_not_a_worker_is_a_clear_error() {
 fn garbage_after_hello_fails_the_task_not_the_parent() {
     // A fake worker: a valid hello frame, then bytes that are no frame.
     let script =
-        r"printf '\012\000\000\000waiter-p\001\001'; sleep 0.3; printf 'garbage!garbage!'; sleep 5";
+        r"printf '\012\000\000\000waiter-p\002\001'; sleep 0.3; printf 'garbage!garbage!'; sleep 5";
     let pool = ProcessPool::builder(registry())
         .workers(1)
         .program("/bin/sh")
         .args(["-c", script])
         .build()
         .unwrap();
-    let error = pool
-        .submit::<_, u64>("square", &3u64)
-        .unwrap()
-        .wait()
-        .unwrap_err();
+    let error = pool.submit(SQUARE, &3u64).unwrap().wait().unwrap_err();
     assert!(error.is_worker_died(), "{error}");
     assert!(error.to_string().contains("not an answer"), "{error}");
 }
@@ -304,16 +301,9 @@ fn garbage_after_hello_fails_the_task_not_the_parent() {
 fn bad_submissions_are_errors() {
     let pool = pool(1);
     assert!(matches!(
-        pool.submit::<_, u64>("nope", &1u64),
+        pool.submit(TaskDef::<u64, u64>::new("nope"), &1),
         Err(ProcessError::UnknownTask(name)) if name == "nope"
     ));
-    // A result read as the wrong type.
-    let error = pool
-        .submit::<_, String>("square", &300u64)
-        .unwrap()
-        .wait()
-        .unwrap_err();
-    assert!(matches!(error, TaskError::Protocol(_)), "{error}");
     assert!(matches!(
         ProcessPool::builder(registry()).workers(0).build(),
         Err(ProcessError::ZeroWorkers)
@@ -324,30 +314,39 @@ fn bad_submissions_are_errors() {
             .build(),
         Err(ProcessError::ZeroMaxTasks)
     ));
+    assert!(matches!(
+        ProcessPool::builder(registry()).calls_per_worker(0).build(),
+        Err(ProcessError::ZeroCallsPerWorker)
+    ));
 }
 
 fn shutdown_waits_and_then_refuses() {
     let pool = pool(2);
-    let slow = pool.submit::<_, u64>("sleep_ms", &200u64).unwrap();
+    let slow = pool.submit(SLEEP_MS, &200u64).unwrap();
     assert!(pool.shutdown().is_empty());
     assert!(slow.is_done(), "shutdown waited for the running task");
     assert_eq!(slow.wait().unwrap(), 200);
     assert!(matches!(
-        pool.submit::<_, u64>("square", &1u64),
+        pool.submit(SQUARE, &1u64),
         Err(ProcessError::Shutdown)
     ));
     assert!(pool.worker_pids().is_empty());
     // A panic nobody read is returned, naming the task.
-    let pool = pool_with_lost_panic();
-    let lost = pool.shutdown();
+    let one = self::pool(1);
+    let id = one.submit(PANIC, &()).unwrap().id();
+    let lost = one.shutdown();
     assert_eq!(lost.len(), 1);
-    assert_eq!(lost[0].message, "boom in a worker");
-}
-
-fn pool_with_lost_panic() -> ProcessPool {
-    let pool = pool(1);
-    drop(pool.submit::<_, u8>("panic", &()).unwrap());
-    pool
+    assert_eq!(lost[0].task, id);
+    assert_eq!(
+        lost[0].error,
+        TaskError::Panicked {
+            message: "boom in a worker".into()
+        }
+    );
+    assert_eq!(
+        lost[0].to_string(),
+        format!("task {id} failed: task panicked: boom in a worker")
+    );
 }
 
 /// Tasks for [`workers_killed_at_random_during_10000_tasks`]:
@@ -496,7 +495,7 @@ fn workers_killed_at_random_during_10000_tasks() {
                         let handles: Vec<_> = window
                             .iter()
                             .map(|&x| {
-                                let task = pool.submit::<_, (u64, u32)>("square_pid", &x);
+                                let task = pool.submit(SQUARE_PID, &x);
                                 (x, task.expect("the pool takes every task"))
                             })
                             .collect();
@@ -570,7 +569,7 @@ fn workers_killed_at_random_during_10000_tasks() {
     let live = pool.worker_pids();
     assert!(live.iter().all(|pid| !killed.contains(pid)), "{live:?}");
     let after: Vec<u64> = (0..20u64)
-        .map(|x| pool.submit::<_, u64>("square", &x).unwrap())
+        .map(|x| pool.submit(SQUARE, &x).unwrap())
         .collect::<Vec<_>>()
         .into_iter()
         .map(|t| t.wait().expect("the pool works after the kills"))
@@ -612,7 +611,7 @@ fn workers_killed_at_random_during_10000_tasks() {
 #[cfg(unix)]
 fn a_process_a_task_leaves_running_does_not_hold_up_shutdown() {
     let pool = ProcessPool::builder(registry()).workers(1).build().unwrap();
-    let sleeper: u32 = pool.submit("start_sleeper", &()).unwrap().wait().unwrap();
+    let sleeper: u32 = pool.submit(START_SLEEPER, &()).unwrap().wait().unwrap();
     assert_ne!(sleeper, 0, "sleep could not start");
     let (done, ended) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -627,8 +626,41 @@ fn a_process_a_task_leaves_running_does_not_hold_up_shutdown() {
 }
 
 fn main() {
+    if std::env::args().any(|arg| arg == cases::OTHER_REGISTRY) {
+        serve_if_worker(&cases::other_registry());
+    }
     serve_if_worker(&registry());
     let checks: &[(&str, fn())] = &[
+        (
+            "wrong_types_are_refused_not_reinterpreted",
+            cases::wrong_types_are_refused_not_reinterpreted,
+        ),
+        (
+            "a_worker_with_other_types_answers_mismatch",
+            cases::a_worker_with_other_types_answers_mismatch,
+        ),
+        (
+            "map_keeps_one_result_per_item_in_the_reported_cases",
+            cases::map_keeps_one_result_per_item_in_the_reported_cases,
+        ),
+        (
+            "map_yields_one_result_per_item_whatever_happens",
+            cases::map_yields_one_result_per_item_whatever_happens,
+        ),
+        ("task_states_are_true", cases::task_states_are_true),
+        (
+            "cancelled_calls_never_reach_a_worker",
+            cases::cancelled_calls_never_reach_a_worker,
+        ),
+        (
+            "a_dead_workers_unread_failure_is_a_failure",
+            cases::a_dead_workers_unread_failure_is_a_failure,
+        ),
+        #[cfg(unix)]
+        (
+            "a_garbage_writing_worker_fails_only_its_own_calls",
+            cases::a_garbage_writing_worker_fails_only_its_own_calls,
+        ),
         #[cfg(unix)]
         (
             "a_process_a_task_leaves_running_does_not_hold_up_shutdown",

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use waiter::gil::{FailedTake, Gil, GilStats, Hold, Python, Wait};
-use waiter::process::{ProcessPool, Registry};
+use waiter::process::{ProcessPool, Registry, TaskDef};
 
 use super::timeline;
 use super::usage;
@@ -24,10 +24,10 @@ use crate::error::Error;
 use crate::report::{Lane, Recorder, State};
 
 /// The process-pool task that counts primes: `u64` bound → `u64` count.
-pub const CPU_TASK: &str = "waiter-lab.gil.count_primes";
+pub const CPU_TASK: TaskDef<u64, u64> = TaskDef::new("waiter-lab.gil.count_primes");
 
 /// The process-pool task that sleeps: `u64` microseconds → `0`.
-pub const IO_TASK: &str = "waiter-lab.gil.sleep_us";
+pub const IO_TASK: TaskDef<u64, u64> = TaskDef::new("waiter-lab.gil.sleep_us");
 
 /// The tasks the worker processes of the `processes` mode run. The binary
 /// that runs the experiment must serve them as a worker first thing in
@@ -35,14 +35,14 @@ pub const IO_TASK: &str = "waiter-lab.gil.sleep_us";
 ///
 /// ```
 /// let registry = waiter_lab::gil::registry();
-/// assert!(registry.contains(waiter_lab::gil::modes::CPU_TASK));
+/// assert!(registry.contains(waiter_lab::gil::modes::CPU_TASK.name()));
 /// ```
 pub fn registry() -> Registry {
     Registry::new()
-        .register(CPU_TASK, |below: u64| count_primes(below, || {}))
-        .register(IO_TASK, |us: u64| {
+        .register(CPU_TASK, |below| count_primes(below, || {}))
+        .register(IO_TASK, |us| {
             thread::sleep(Duration::from_micros(us));
-            0u64
+            0
         })
 }
 
@@ -333,8 +333,8 @@ pub fn processes(units: &[Unit]) -> Result<Measured, String> {
         let tasks = units
             .iter()
             .map(|unit| match *unit {
-                Unit::Cpu { below } => pool.submit::<_, u64>(CPU_TASK, &below),
-                Unit::Io { wait } => pool.submit::<_, u64>(IO_TASK, &micros(wait)),
+                Unit::Cpu { below } => pool.submit(CPU_TASK, &below),
+                Unit::Io { wait } => pool.submit(IO_TASK, &micros(wait)),
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("the process pool refused a task: {e}"))?;
@@ -496,6 +496,6 @@ mod tests {
         assert_eq!(Mode::PyThreads.baseline(), Mode::PySequential);
         assert_eq!(Mode::Async.baseline(), Mode::Sequential);
         let registry = registry();
-        assert!(registry.contains(CPU_TASK) && registry.contains(IO_TASK));
+        assert!(registry.contains(CPU_TASK.name()) && registry.contains(IO_TASK.name()));
     }
 }

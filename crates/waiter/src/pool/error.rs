@@ -139,14 +139,6 @@ pub enum TaskError {
     /// the pool runs nothing more. Python's `BrokenThreadPool`.
     #[error("the pool is broken: {0}")]
     Broken(String),
-    /// A [`ProcessPool`](crate::ProcessPool) task's worker process died
-    /// (crashed, was killed, exited) while running it.
-    #[error("the worker process died while running the task: {0}")]
-    WorkerDied(String),
-    /// A worker process's answer could not be understood (a malformed
-    /// frame, or a result of another type than the caller expects).
-    #[error("bad answer from the worker process: {0}")]
-    Protocol(String),
 }
 
 impl TaskError {
@@ -168,11 +160,6 @@ impl TaskError {
     /// Whether the task's pool is broken (its initializer failed).
     pub fn is_broken(&self) -> bool {
         matches!(self, TaskError::Broken(_))
-    }
-
-    /// Whether a process task's worker died running it.
-    pub fn is_worker_died(&self) -> bool {
-        matches!(self, TaskError::WorkerDied(_))
     }
 
     /// The panic's payload, if the task panicked; re-raise it with

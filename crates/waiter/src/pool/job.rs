@@ -111,8 +111,8 @@ static TAKEN_ERROR: TaskError = TaskError::Taken;
 pub(crate) enum Outcome<T> {
     Value(T),
     Panic(Box<dyn Any + Send + 'static>),
-    /// Ended without a value for a reason of its own (a process task whose
-    /// worker died, a reply that could not be decoded, a broken pool).
+    /// Ended without a value for a reason of its own, not a panic (a
+    /// broken pool).
     #[cfg_attr(loom, allow(dead_code))]
     Failed(TaskError),
 }

@@ -1,9 +1,12 @@
 //! The parent's side of one worker process: its pipes, the calls it has not
 //! answered yet, and the thread that reads its answers.
 //!
-//! Calls are written to the worker's stdin as they come (several in flight:
-//! the worker runs them one after the other, in order), and a reader thread
-//! matches each answer to the oldest unanswered call. When the worker's
+//! A call is written to the worker's stdin when the worker has room for it
+//! (`calls_per_worker`, default 1: a call is written only to an idle
+//! worker, so a written call is a running one). The worker runs its calls
+//! one after the other, in order, and a reader thread matches each answer
+//! to the oldest unanswered call, then hands the worker the next waiting
+//! call. When the worker's
 //! stdout ends (it exited, crashed, was killed) or carries something that is
 //! not a frame, the reader fails the call the worker was running with
 //! [`TaskError::WorkerDied`], hands the calls it had not started back to the
@@ -14,7 +17,7 @@
 //! installation is then replaced in the slot it really occupies.
 
 use std::collections::VecDeque;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,20 +26,100 @@ use std::time::Duration;
 
 use super::Shared;
 use super::error::ProcessError;
+use super::error::TaskError;
 use super::protocol::{
-    Call, FrameError, Hello, ItemResult, MAGIC, Reply, VERSION, read_frame, write_frame,
+    Answer, Call, FrameError, Hello, MAGIC, Reply, VERSION, encode_frame, read_frame,
 };
 use super::worker::WORKER_ENV;
-use crate::pool::TaskError;
 use crate::sync::lock;
 
-/// Hands a call's results (or its failure) to whoever waits for them.
-pub(crate) type Deliver = Box<dyn FnOnce(Result<Vec<ItemResult>, TaskError>) + Send>;
+/// Whoever waits for a call's answer: a task's cell.
+pub(crate) trait Recipient: Send {
+    /// Pending to running, as the call is written to a worker; `false` if
+    /// the task was cancelled first (the call is then dropped, unsent).
+    fn start(&self) -> bool;
+    /// Hands over the answer or the failure; only after `start` said yes.
+    fn finish(self: Box<Self>, answer: Result<Answer, TaskError>);
+}
 
-/// A call written to the worker and not answered yet.
+/// A call on its way: waiting in the pool, or written to a worker and not
+/// answered yet.
 pub(crate) struct InFlight {
     pub(crate) call: Call,
-    pub(crate) deliver: Deliver,
+    recipient: Box<dyn Recipient>,
+    /// Whether `recipient.start()` was won: once written, a call stays
+    /// running, even if its worker dies before reading it and it goes to
+    /// another.
+    started: bool,
+}
+
+impl InFlight {
+    pub(crate) fn new(call: Call, recipient: Box<dyn Recipient>) -> Self {
+        Self {
+            call,
+            recipient,
+            started: false,
+        }
+    }
+
+    /// Starts the task unless it was cancelled; idempotent.
+    fn start(&mut self) -> bool {
+        if !self.started {
+            self.started = self.recipient.start();
+        }
+        self.started
+    }
+
+    /// Fails the call (a cancelled one stays cancelled).
+    pub(crate) fn fail(mut self, error: TaskError) {
+        if self.start() {
+            self.recipient.finish(Err(error));
+        }
+    }
+
+    fn answer(self, answer: Answer) {
+        debug_assert!(self.started, "only written calls are answered");
+        self.recipient.finish(Ok(answer));
+    }
+}
+
+/// Whether `reply` answers `expected` (the oldest unanswered call); why not
+/// if it does not: then the worker's output cannot be trusted any more.
+pub(crate) fn check_reply(expected: Option<&Call>, reply: &Reply) -> Result<(), String> {
+    let Some(call) = expected else {
+        return Err(format!("an answer to call {} that was not asked", reply.id));
+    };
+    if call.id != reply.id {
+        return Err(format!(
+            "an answer to call {} while call {} runs",
+            reply.id, call.id
+        ));
+    }
+    match &reply.answer {
+        Answer::Items(items) if items.len() != call.items.len() => Err(format!(
+            "{} results for the {} items of call {}",
+            items.len(),
+            call.items.len(),
+            call.id
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Reads and checks a worker's first frame.
+pub(crate) fn read_hello(stdout: &mut impl Read) -> Result<(), String> {
+    match read_frame::<Hello>(stdout) {
+        Ok(hello) if hello.magic == MAGIC && hello.version == VERSION => Ok(()),
+        Ok(hello) if hello.magic == MAGIC => Err(format!(
+            "it speaks protocol version {}, this program {VERSION} (another build?)",
+            hello.version
+        )),
+        Ok(hello) => Err(format!("unexpected hello {hello:?}")),
+        Err(FrameError::Closed) => Err("it exited without a word".to_owned()),
+        Err(error) => Err(format!(
+            "its first output is not a worker's hello ({error})"
+        )),
+    }
 }
 
 /// One worker process.
@@ -47,7 +130,7 @@ pub(crate) struct Connection {
     /// `None` once closed: the worker then finishes what it has and exits.
     stdin: Mutex<Option<BufWriter<ChildStdin>>>,
     in_flight: Mutex<VecDeque<InFlight>>,
-    /// Items sent and not answered, to pick the least loaded worker.
+    /// Items written and not answered, to pick the least loaded worker.
     load: AtomicUsize,
     /// Items ever sent, for `max_tasks_per_worker`.
     sent: AtomicUsize,
@@ -142,32 +225,45 @@ impl Connection {
         self.load.load(Ordering::Relaxed)
     }
 
-    /// Writes `call`; gives it back if this worker can take no more.
+    /// Writes `call` if this worker has room for it (fewer than `depth`
+    /// calls unanswered); gives it back if not, or if the worker takes no
+    /// more (retiring, closed, going away). A cancelled call is dropped
+    /// here, unsent.
     pub(crate) fn send(
         &self,
-        call: Call,
-        deliver: Deliver,
+        mut call: InFlight,
+        depth: usize,
         max_items: Option<usize>,
     ) -> Result<(), InFlight> {
-        let frame = match postcard_frame(&call) {
+        let frame = match encode_frame(&call.call) {
             Ok(frame) => frame,
             Err(error) => {
                 // No worker could take it: fail the call, not the worker.
-                deliver(Err(TaskError::Protocol(format!(
+                call.fail(TaskError::Protocol(format!(
                     "the call cannot be sent: {error}"
-                ))));
+                )));
                 return Ok(());
             }
         };
         let mut stdin = lock(&self.stdin);
         let Some(writer) = stdin.as_mut() else {
-            return Err(InFlight { call, deliver });
+            return Err(call);
         };
-        let id = call.id;
-        let items = call.items.len();
-        // Recorded before writing: the answer may be back before `write`
-        // returns, and the reader must find the call.
-        lock(&self.in_flight).push_back(InFlight { call, deliver });
+        let id = call.call.id;
+        let items = call.call.items.len();
+        {
+            let mut in_flight = lock(&self.in_flight);
+            if in_flight.len() >= depth {
+                return Err(call);
+            }
+            // Running from here on: the call is about to be written.
+            if !call.start() {
+                return Ok(());
+            }
+            // Recorded before writing: the answer may be back before
+            // `write` returns, and the reader must find the call.
+            in_flight.push_back(call);
+        }
         self.load.fetch_add(items, Ordering::Relaxed);
         let written = writer.write_all(&frame).and_then(|()| writer.flush());
         if written.is_err() {
@@ -225,14 +321,7 @@ impl Connection {
         installed: crossbeam_channel::Receiver<()>,
     ) {
         let mut stdout = BufReader::new(stdout);
-        let greeting = match read_frame::<Hello>(&mut stdout) {
-            Ok(hello) if hello.magic == MAGIC && hello.version == VERSION => Ok(()),
-            Ok(hello) => Err(format!("unexpected hello {hello:?}")),
-            Err(FrameError::Closed) => Err("it exited without a word".to_owned()),
-            Err(error) => Err(format!(
-                "its first output is not a worker's hello ({error})"
-            )),
-        };
+        let greeting = read_hello(&mut stdout);
         let greeted = greeting.is_ok();
         let _ = said_hello.send(greeting);
         if !greeted {
@@ -251,29 +340,18 @@ impl Connection {
             };
             let answered = {
                 let mut in_flight = lock(&self.in_flight);
-                match in_flight.front() {
-                    Some(front)
-                        if front.call.id == reply.id
-                            && front.call.items.len() == reply.results.len() =>
-                    {
-                        in_flight.pop_front()
-                    }
-                    _ => None,
+                match check_reply(in_flight.front().map(|f| &f.call), &reply) {
+                    Ok(()) => in_flight.pop_front(),
+                    Err(why) => break End::Garbage(why),
                 }
             };
-            match answered {
-                Some(done) => {
-                    self.load
-                        .fetch_sub(done.call.items.len(), Ordering::Relaxed);
-                    self.answered.fetch_add(1, Ordering::Relaxed);
-                    (done.deliver)(Ok(reply.results));
-                }
-                None => {
-                    break End::Garbage(format!(
-                        "an answer to call {} that was not asked",
-                        reply.id
-                    ));
-                }
+            if let Some(done) = answered {
+                self.load
+                    .fetch_sub(done.call.items.len(), Ordering::Relaxed);
+                self.answered.fetch_add(1, Ordering::Relaxed);
+                done.answer(reply.answer);
+                // Room for the next waiting call.
+                shared.feed(&self);
             }
         };
         self.ended(shared, end);
@@ -309,7 +387,7 @@ impl Connection {
                     describe(status.ok())
                 ),
             };
-            (running.deliver)(Err(TaskError::WorkerDied(why)));
+            running.fail(TaskError::WorkerDied(why));
         }
         // The worker runs calls in order, so the rest never started: they
         // go to another worker, or wait for the replacement (handed back
@@ -321,12 +399,6 @@ impl Connection {
         let worked = self.answered.load(Ordering::Relaxed) > 0 || failed_a_call;
         shared.replace(self.slot, self.pid, worked);
     }
-}
-
-fn postcard_frame(call: &Call) -> std::io::Result<Vec<u8>> {
-    let mut frame = Vec::new();
-    write_frame(&mut frame, call)?;
-    Ok(frame)
 }
 
 /// "exited with status 3", "was killed by signal 9 (SIGKILL)".

@@ -5,357 +5,168 @@
 //! interpreter and lock, "however it is expensive to communicate between 2
 //! processes". [`ProcessPool`] is that, in Rust: the current executable is
 //! started again as workers (it must call [`serve_if_worker`] first thing in
-//! `main`), tasks are functions registered by name in a [`Registry`], and
-//! arguments and results travel as serde values in length-prefixed
-//! [postcard] frames over each worker's stdin and stdout. The handles are
-//! the same [`Task`]s the thread [`Pool`](crate::Pool) returns.
+//! `main`), tasks are functions registered under a typed [`TaskDef`] in a
+//! [`Registry`], and arguments and results travel as serde values in
+//! length-prefixed [postcard] frames over each worker's stdin and stdout.
 //!
-//! - Several calls are in flight per worker; it answers them in order.
-//! - [`ProcessPool::map`] sends arguments in chunks, one frame per chunk, so
-//!   the per-message cost is paid once per chunk (Python's `chunksize`).
-//! - A worker that dies (crash, `abort`, `kill -9`, exit) fails the task it
-//!   was running with [`TaskError::WorkerDied`]; the calls it had not
-//!   started go to another worker, and a fresh worker takes its place.
-//!   Garbage on a worker's stdout is an error, never a panic or a hang.
-//! - `max_tasks_per_worker` retires a worker after that many tasks. A call
-//!   submitted while no worker takes calls (each is retiring, or being
-//!   replaced) waits in the pool for the next fresh worker; it never fails
-//!   because of a retirement.
+//! ```no_run
+//! use waiter::process::{ProcessPool, Registry, TaskDef, serve_if_worker};
+//!
+//! const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
+//!
+//! fn registry() -> Registry {
+//!     Registry::new().register(SQUARE, |x| x * x)
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//!     serve_if_worker(&registry()); // a worker never gets past this line
+//!     let pool = ProcessPool::builder(registry()).workers(2).build()?;
+//!     assert_eq!(pool.submit(SQUARE, &3)?.wait()?, 9);
+//!     let squares: Vec<u64> = pool.map(SQUARE, 1..=4, 2)?.collect::<Result<_, _>>()?;
+//!     assert_eq!(squares, [1, 4, 9, 16]);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Never a wrong answer
+//!
+//! - **Typed tasks.** A call's argument and result types are the
+//!   [`TaskDef`]'s, checked by the compiler. Each of these is a compile
+//!   error for `SQUARE: TaskDef<u64, u64>` (`&3`, an integer literal, is a
+//!   `u64` here and is right):
+//!
+//!   ```compile_fail
+//!   # use waiter::process::{ProcessPool, TaskDef};
+//!   # const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
+//!   # fn call(pool: &ProcessPool) -> Result<(), Box<dyn std::error::Error>> {
+//!   pool.submit(SQUARE, &3i32)?;
+//!   # Ok(()) }
+//!   ```
+//!   ```compile_fail
+//!   # use waiter::process::{ProcessPool, TaskDef};
+//!   # const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
+//!   # fn call(pool: &ProcessPool) -> Result<(), Box<dyn std::error::Error>> {
+//!   pool.submit(SQUARE, &-3i64)?;
+//!   # Ok(()) }
+//!   ```
+//!   ```compile_fail
+//!   # use waiter::process::{ProcessPool, TaskDef};
+//!   # const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
+//!   # fn call(pool: &ProcessPool) -> Result<(), Box<dyn std::error::Error>> {
+//!   pool.submit(SQUARE, &"three")?;
+//!   # Ok(()) }
+//!   ```
+//!   ```compile_fail
+//!   # use waiter::process::{ProcessPool, TaskDef};
+//!   # const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
+//!   # fn call(pool: &ProcessPool) -> Result<(), Box<dyn std::error::Error>> {
+//!   pool.submit(SQUARE, &3.0f64)?;
+//!   # Ok(()) }
+//!   ```
+//!   ```compile_fail
+//!   # use waiter::process::{ProcessPool, TaskDef};
+//!   # const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
+//!   # fn call(pool: &ProcessPool) -> Result<(), Box<dyn std::error::Error>> {
+//!   let wrong: String = pool.submit(SQUARE, &3)?.wait()?;
+//!   # Ok(()) }
+//!   ```
+//!   ```
+//!   # use waiter::process::{ProcessPool, TaskDef};
+//!   # const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
+//!   # fn call(pool: &ProcessPool) -> Result<(), Box<dyn std::error::Error>> {
+//!   let right: u64 = pool.submit(SQUARE, &3)?.wait()?; // the same, well typed
+//!   # Ok(()) }
+//!   ```
+//!
+//!   Past the compiler, each call carries a fingerprint of the task's name
+//!   and types: a `TaskDef` made up with other types is refused at
+//!   submission ([`ProcessError::Mismatch`]) by the parent's registry, and
+//!   by a worker whose registry differs (another program, another version)
+//!   with [`TaskError::Mismatch`], naming both signatures. No byte is ever
+//!   decoded into a type the worker did not register.
+//! - **One result per item.** [`ProcessPool::map`] yields exactly one
+//!   result per item, at its position: an item that does not encode is its
+//!   own error, a chunk whose worker died fails each of its items.
+//! - **True states.** A task is pending until its call is written to a
+//!   worker, then running. [`ProcessTask::cancel`] works only while it is
+//!   pending, and a cancelled call never reaches a worker; a running task's
+//!   outcome is what the worker answered. By default a call is written only
+//!   to an idle worker ([`ProcessPoolBuilder::calls_per_worker`]), so a
+//!   running task is one a worker is running, and a cancelled task costs
+//!   no worker any time.
+//! - **Failures named as failures.** A worker that dies (crash, `abort`,
+//!   `kill -9`, exit) fails the call it was running with
+//!   [`TaskError::WorkerDied`]; calls it had not started go to another
+//!   worker, and a fresh worker takes its place. A failure whose handle was
+//!   dropped unread is a [`LostFailure`] from [`ProcessPool::shutdown`].
+//! - **A distrustful protocol.** Garbage on a worker's stdout fails that worker's calls and that worker only; it is
+//!   stopped and replaced. Nothing a worker writes makes the parent panic,
+//!   hang, or allocate more than the bytes it really wrote.
+//!
+//! # Against CPython's `ProcessPoolExecutor`
+//!
+//! | CPython | here |
+//! |---|---|
+//! | `submit(fn, *args)` → `Future` | [`submit(TASK, &arg)`](ProcessPool::submit) → [`ProcessTask`]; `fn` is a registered [`TaskDef`], not a pickled function |
+//! | `map(fn, *iterables, chunksize=1)` | [`map(TASK, items, chunk_size)`](ProcessPool::map): one call per chunk, lazily, a few chunks in flight; one result per item, in order. CPython's map raises the first error and loses the rest; here each item has its own `Result` |
+//! | `max_tasks_per_child` | [`max_tasks_per_worker`](ProcessPoolBuilder::max_tasks_per_worker): the worker is retired and replaced; no call fails because of it |
+//! | a dead worker: `BrokenProcessPool`, every pending future fails, the pool is unusable | the dead worker's running call fails with [`TaskError::WorkerDied`], the calls it had not started run elsewhere, and a fresh worker takes its place. A user who would still want "broken" (a crash means the program's state cannot be trusted, or a task crashing a worker would crash every worker in turn) checks `is_worker_died()` and calls [`shutdown`](ProcessPool::shutdown); a worker that ends without ever answering is not restarted more than 3 times in a row, and calls then fail with [`TaskError::NoWorker`] |
+//! | `Future.cancel()`: true only while pending (not yet in the call queue) | [`ProcessTask::cancel`]: true only while pending (not yet written to a worker) |
+//! | `initializer`, `initargs` | none: a worker is this program's `main` up to [`serve_if_worker`], so code there (before the call) runs in every worker, and a `static` (`OnceLock`) set up by a task lives as long as its worker |
+//! | pickling errors (`PicklingError`, an `AttributeError` for a lambda) at run time | type errors at compile time; [`ProcessError::Encode`] for an argument serde cannot encode, [`TaskError::Encode`] per `map` item; [`TaskError::Mismatch`] when the worker's types differ |
+//! | `shutdown(wait=True, cancel_futures=False)` | [`shutdown`](ProcessPool::shutdown), and `Drop`: runs what was submitted, then returns unread failures |
 //!
 //! [postcard]: https://docs.rs/postcard
 
+mod builder;
+mod cells;
 mod connection;
 mod error;
+mod handle;
+mod map;
 mod protocol;
 mod registry;
+mod shared;
+mod task_def;
 mod worker;
 
-use std::collections::VecDeque;
-use std::ffi::OsString;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
+
 use std::fmt;
-use std::marker::PhantomData;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use error::ProcessError;
+pub use builder::ProcessPoolBuilder;
+pub use error::{LostFailure, ProcessError, TaskError};
+pub use handle::ProcessTask;
+pub use map::ProcessMap;
 pub use registry::Registry;
+pub use task_def::{Signature, TaskDef};
 pub use worker::serve_if_worker;
 
-use connection::{Connection, Deliver, HELLO_TIMEOUT, InFlight};
-use protocol::{Call, ItemResult};
+use cells::Single;
+use connection::{InFlight, Recipient};
+use handle::Unread;
+use protocol::Call;
+use shared::Shared;
 
-use crate::pool::{Header, LostPanic, Outcome, PromiseCell, Task, TaskError, TaskId, ledger};
+use crate::pool::{Header, PromiseCell, Task, TaskId, ledger};
 use crate::sync::lock;
-
-struct Config {
-    program: PathBuf,
-    args: Vec<OsString>,
-    hello_timeout: Duration,
-    max_tasks_per_worker: Option<usize>,
-}
-
-/// What the pool handle and the reader threads share.
-struct Shared {
-    config: Config,
-    registry: Registry,
-    slots: Vec<RwLock<Option<Arc<Connection>>>>,
-    /// Calls that no worker could take when they came (every worker was
-    /// retiring, dying or being replaced), oldest first. The next worker
-    /// put in a slot takes them. Locked before any slot and any connection;
-    /// slots are filled and emptied under it, so a call is never left here
-    /// while a worker that takes calls is in a slot.
-    pending: Mutex<VecDeque<InFlight>>,
-    closing: AtomicBool,
-    next_call: AtomicU64,
-    next_task: AtomicU64,
-    /// The pool's page in the ledger of unread failures.
-    owner: u64,
-    restarts: AtomicUsize,
-    /// Per slot: workers in a row that ended without answering anything,
-    /// and not while running a call. A program that keeps failing that way
-    /// is not restarted for ever.
-    barren: Vec<AtomicUsize>,
-}
-
-/// After this many workers in a row end in a slot without answering, the
-/// slot stays empty (a broken program would otherwise be restarted in a
-/// loop).
-const MAX_BARREN_RESTARTS: usize = 3;
-
-impl Shared {
-    fn connections(&self) -> Vec<Arc<Connection>> {
-        self.slots
-            .iter()
-            .filter_map(|slot| slot.read().ok().and_then(|c| c.clone()))
-            .collect()
-    }
-
-    /// Offers `call` to the live workers, least loaded first; gives it back
-    /// if none takes it (each is retiring or going away).
-    fn offer(&self, mut call: InFlight) -> Option<InFlight> {
-        let mut live: Vec<_> = self
-            .connections()
-            .into_iter()
-            .filter(|c| c.is_alive())
-            .collect();
-        live.sort_by_key(|c| c.load());
-        for connection in live {
-            match connection.send(call.call, call.deliver, self.config.max_tasks_per_worker) {
-                Ok(()) => return None,
-                Err(back) => call = back,
-            }
-        }
-        Some(call)
-    }
-
-    /// Sends `call` to a worker, or leaves it for the next fresh one.
-    fn dispatch(&self, call: InFlight) -> Result<(), (ProcessError, InFlight)> {
-        if self.closing.load(Ordering::Acquire) {
-            return Err((ProcessError::Shutdown, call));
-        }
-        let Some(call) = self.offer(call) else {
-            return Ok(());
-        };
-        // Workers are put in slots under this lock: looking again under it
-        // cannot miss one that arrived in between.
-        let mut pending = lock(&self.pending);
-        if self.closing.load(Ordering::Acquire) {
-            return Err((ProcessError::Shutdown, call));
-        }
-        let Some(call) = self.offer(call) else {
-            return Ok(());
-        };
-        // A slot that still holds a worker (retiring, or ended and not yet
-        // replaced) gets a fresh one, which takes the call; an empty slot
-        // stays empty.
-        if self.connections().is_empty() {
-            return Err((
-                ProcessError::NoWorkers(
-                    "every worker ended and none could be restarted".to_owned(),
-                ),
-                call,
-            ));
-        }
-        pending.push_back(call);
-        Ok(())
-    }
-
-    /// Takes back calls whose worker ended before starting them: another
-    /// worker takes them, or they wait for the ended one's replacement
-    /// (called before [`replace`](Self::replace), even while closing, so
-    /// the replacement finds them).
-    fn requeue(&self, calls: impl IntoIterator<Item = InFlight>) {
-        let mut pending = lock(&self.pending);
-        for call in calls {
-            if let Some(call) = self.offer(call) {
-                pending.push_back(call);
-            }
-        }
-    }
-
-    /// Puts `fresh` in `slot` and hands it the waiting calls, until it
-    /// takes no more (it retires, or is already gone: its own replacement
-    /// then takes the rest).
-    fn install(&self, slot: usize, fresh: &Arc<Connection>, pending: &mut VecDeque<InFlight>) {
-        match self.slots[slot].write() {
-            Ok(mut place) => *place = Some(Arc::clone(fresh)),
-            Err(poison) => *poison.into_inner() = Some(Arc::clone(fresh)),
-        }
-        fresh.activate();
-        while let Some(call) = pending.pop_front() {
-            if let Err(back) = fresh.send(call.call, call.deliver, self.config.max_tasks_per_worker)
-            {
-                pending.push_front(back);
-                break;
-            }
-        }
-    }
-
-    /// Leaves `slot` empty; if every slot is, no worker will ever take the
-    /// waiting calls, and they fail.
-    fn abandon(&self, slot: usize, why: &str) {
-        let stranded: Vec<InFlight> = {
-            let mut pending = lock(&self.pending);
-            match self.slots[slot].write() {
-                Ok(mut place) => *place = None,
-                Err(poison) => *poison.into_inner() = None,
-            }
-            if self.connections().is_empty() {
-                pending.drain(..).collect()
-            } else {
-                Vec::new()
-            }
-        };
-        for call in stranded {
-            (call.deliver)(Err(TaskError::WorkerDied(format!(
-                "no worker is left to run it: {why}"
-            ))));
-        }
-    }
-
-    /// Puts a fresh worker in `slot` after the old one ended (its reader
-    /// calls this, once); `worked`: whether the old one answered anything
-    /// or ended running a call (which failed).
-    /// While closing, only calls that were waiting for a worker get one.
-    fn replace(self: &Arc<Self>, slot: usize, old_pid: u32, worked: bool) {
-        if self.closing.load(Ordering::Acquire) && lock(&self.pending).is_empty() {
-            return;
-        }
-        let barren = if worked {
-            self.barren[slot].store(0, Ordering::Relaxed);
-            0
-        } else {
-            self.barren[slot].fetch_add(1, Ordering::Relaxed) + 1
-        };
-        if barren >= MAX_BARREN_RESTARTS {
-            log::warn!(
-                "waiter: worker {slot} (pid {old_pid}) is the {barren}th in a row to end without answering; not restarting it"
-            );
-            self.abandon(
-                slot,
-                &format!("{barren} workers in a row ended without answering"),
-            );
-            return;
-        }
-        match Connection::start(self, slot) {
-            Ok(fresh) => {
-                // Counted before it can answer anything.
-                self.restarts.fetch_add(1, Ordering::Relaxed);
-                let mut pending = lock(&self.pending);
-                self.install(slot, &fresh, &mut pending);
-                if self.closing.load(Ordering::Acquire) {
-                    // `shutdown` finds it in the slot and waits for it.
-                    fresh.close();
-                }
-            }
-            Err(error) => {
-                log::warn!(
-                    "waiter: worker {slot} (pid {old_pid}) ended and could not be replaced: {error}"
-                );
-                self.abandon(slot, &format!("a worker could not be started: {error}"));
-            }
-        }
-    }
-}
 
 /// A pool of worker processes; see the [module docs](self).
 pub struct ProcessPool {
     shared: Arc<Shared>,
 }
 
-/// Configures a [`ProcessPool`]; start from [`ProcessPool::builder`].
-pub struct ProcessPoolBuilder {
-    registry: Registry,
-    workers: Option<usize>,
-    program: Option<PathBuf>,
-    args: Vec<OsString>,
-    max_tasks_per_worker: Option<usize>,
-    hello_timeout: Duration,
-}
-
-impl ProcessPoolBuilder {
-    /// Number of worker processes; default [`default_workers`](crate::default_workers).
-    pub fn workers(mut self, workers: usize) -> Self {
-        self.workers = Some(workers);
-        self
-    }
-
-    /// The program to start as a worker; default the current executable.
-    pub fn program(mut self, program: impl Into<PathBuf>) -> Self {
-        self.program = Some(program.into());
-        self
-    }
-
-    /// Arguments for the worker program (default none).
-    pub fn args<I, S>(mut self, args: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<OsString>,
-    {
-        self.args = args.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Replaces each worker by a fresh process after it ran this many tasks.
-    pub fn max_tasks_per_worker(mut self, tasks: usize) -> Self {
-        self.max_tasks_per_worker = Some(tasks);
-        self
-    }
-
-    /// How long a new worker may take to say hello (default 20 s).
-    pub fn hello_timeout(mut self, timeout: Duration) -> Self {
-        self.hello_timeout = timeout;
-        self
-    }
-
-    /// Starts the workers and waits for each one's hello.
-    ///
-    /// # Errors
-    ///
-    /// [`ProcessError::ZeroWorkers`], [`ProcessError::ZeroMaxTasks`],
-    /// [`ProcessError::Spawn`], or [`ProcessError::NotAWorker`] when the
-    /// program does not answer as a worker.
-    pub fn build(self) -> Result<ProcessPool, ProcessError> {
-        let workers = self.workers.unwrap_or_else(crate::default_workers);
-        if workers == 0 {
-            return Err(ProcessError::ZeroWorkers);
-        }
-        if self.max_tasks_per_worker == Some(0) {
-            return Err(ProcessError::ZeroMaxTasks);
-        }
-        let program = match self.program {
-            Some(program) => program,
-            None => std::env::current_exe().map_err(|source| ProcessError::Spawn {
-                program: "the current executable".to_owned(),
-                source,
-            })?,
-        };
-        let shared = Arc::new(Shared {
-            config: Config {
-                program,
-                args: self.args,
-                hello_timeout: self.hello_timeout,
-                max_tasks_per_worker: self.max_tasks_per_worker,
-            },
-            registry: self.registry,
-            slots: (0..workers).map(|_| RwLock::new(None)).collect(),
-            pending: Mutex::new(VecDeque::new()),
-            closing: AtomicBool::new(false),
-            next_call: AtomicU64::new(1),
-            next_task: AtomicU64::new(1),
-            owner: ledger::open(),
-            restarts: AtomicUsize::new(0),
-            barren: (0..workers).map(|_| AtomicUsize::new(0)).collect(),
-        });
-        let pool = ProcessPool { shared };
-        for slot in 0..workers {
-            // On error, dropping `pool` stops the workers already started.
-            let connection = Connection::start(&pool.shared, slot)?;
-            *pool.shared.slots[slot]
-                .write()
-                .expect("no one else has the pool yet") = Some(Arc::clone(&connection));
-            connection.activate();
-        }
-        Ok(pool)
-    }
-}
-
 impl ProcessPool {
     /// A builder; `registry` names the tasks the workers can run.
     pub fn builder(registry: Registry) -> ProcessPoolBuilder {
-        ProcessPoolBuilder {
-            registry,
-            workers: None,
-            program: None,
-            args: Vec::new(),
-            max_tasks_per_worker: None,
-            hello_timeout: HELLO_TIMEOUT,
-        }
+        ProcessPoolBuilder::new(registry)
     }
 
     /// The number of worker slots.
@@ -379,110 +190,123 @@ impl ProcessPool {
         self.shared.restarts.load(Ordering::Relaxed)
     }
 
-    fn check(&self, task: &str) -> Result<(), ProcessError> {
+    /// The task's signature, if the registry has it with these types.
+    fn check<A, R>(&self, task: TaskDef<A, R>) -> Result<Signature, ProcessError> {
         if self.shared.closing.load(Ordering::Acquire) {
             return Err(ProcessError::Shutdown);
         }
-        if !self.shared.registry.contains(task) {
-            return Err(ProcessError::UnknownTask(task.to_owned()));
+        let signature = task.signature();
+        match self.shared.registry.signature(task.name()) {
+            None => Err(ProcessError::UnknownTask(task.name().to_owned())),
+            Some(registered) if registered.fingerprint() != signature.fingerprint() => {
+                Err(ProcessError::Mismatch {
+                    task: task.name().to_owned(),
+                    expected: registered.types(),
+                    found: signature.types(),
+                })
+            }
+            Some(_) => Ok(signature),
         }
-        Ok(())
     }
 
-    fn promise<T: Send + 'static>(&self) -> Arc<PromiseCell<T>> {
+    fn promise<T: Send + 'static>(&self) -> (Arc<PromiseCell<T>>, TaskId) {
         let id = TaskId(self.shared.next_task.fetch_add(1, Ordering::Relaxed));
-        Arc::new(PromiseCell::new(Header::new(id, self.shared.owner, None)))
+        let cell = Arc::new(PromiseCell::new(Header::new(id, self.shared.owner, None)));
+        (cell, id)
     }
 
-    fn send(&self, task: &str, items: Vec<Vec<u8>>, deliver: Deliver) -> Result<(), ProcessError> {
+    fn send(
+        &self,
+        signature: &Signature,
+        items: Vec<Vec<u8>>,
+        recipient: Box<dyn Recipient>,
+    ) -> Result<(), ProcessError> {
         let call = Call {
             id: self.shared.next_call.fetch_add(1, Ordering::Relaxed),
-            task: task.to_owned(),
+            task: signature.name().to_owned(),
+            fingerprint: signature.fingerprint(),
             items,
         };
-        self.shared
-            .dispatch(InFlight { call, deliver })
-            .map_err(|(error, _)| error)
+        // Refused, the call is dropped: its cell never gets a handle.
+        self.shared.dispatch(InFlight::new(call, recipient))
     }
 
-    /// Runs registered task `task` on `argument` in a worker process.
+    /// Runs `task` on `argument` in a worker process.
     ///
-    /// The task starts as soon as a worker reads it: [`Task::cancel`] then
-    /// only discards the answer.
+    /// The task is pending until a worker has room for it, then running;
+    /// see [`ProcessTask`].
     ///
     /// # Errors
     ///
-    /// [`ProcessError::UnknownTask`], [`ProcessError::Encode`],
-    /// [`ProcessError::Shutdown`] or [`ProcessError::NoWorkers`]. Failures
-    /// after that (a panic in the worker, a worker that died, a result of
-    /// another type than `R`) come through the task's handle.
-    pub fn submit<A, R>(&self, task: &str, argument: &A) -> Result<Task<R>, ProcessError>
+    /// [`ProcessError::UnknownTask`] or [`ProcessError::Mismatch`] if the
+    /// registry does not have `task` with these types,
+    /// [`ProcessError::Encode`], [`ProcessError::Shutdown`] or
+    /// [`ProcessError::NoWorkers`]. Failures after that (a panic in the
+    /// worker, a worker that died, a worker with other types) come through
+    /// the task's handle.
+    pub fn submit<A, R>(
+        &self,
+        task: TaskDef<A, R>,
+        argument: &A,
+    ) -> Result<ProcessTask<R>, ProcessError>
     where
-        A: Serialize + ?Sized,
+        A: Serialize,
         R: DeserializeOwned + Send + 'static,
     {
-        self.check(task)?;
+        let signature = self.check(task)?;
         let bytes =
             postcard::to_stdvec(argument).map_err(|e| ProcessError::Encode(e.to_string()))?;
-        let cell = self.promise::<R>();
-        let promise = Arc::clone(&cell);
-        let deliver: Deliver = Box::new(move |answer| {
-            let outcome = match answer {
-                Ok(mut results) => match results.pop() {
-                    Some(result) => decode(result),
-                    None => Outcome::Failed(TaskError::Protocol("an empty answer".to_owned())),
-                },
-                Err(error) => Outcome::Failed(error),
-            };
-            fulfil(&promise, outcome);
-        });
-        self.send(task, vec![bytes], deliver)?;
-        Ok(Task::new(cell))
+        let (cell, id) = self.promise::<Result<R, TaskError>>();
+        let unread = Arc::new(Unread::new(id, Arc::downgrade(&self.shared.book)));
+        let single = Single {
+            cell: Arc::clone(&cell),
+            unread: Arc::clone(&unread),
+            signature: signature.clone(),
+        };
+        self.send(&signature, vec![bytes], Box::new(single))?;
+        Ok(ProcessTask::new(Task::new(cell), Some(unread)))
     }
 
     /// Runs `task` on every item, `chunk_size` items per message, and yields
-    /// the results in input order, lazily (a few chunks in flight per
-    /// worker). Python's `ProcessPoolExecutor.map(fn, items, chunksize=…)`.
+    /// one result per item, in input order, lazily (a few chunks in flight
+    /// per worker). Python's `ProcessPoolExecutor.map(fn, items,
+    /// chunksize=…)`; see [`ProcessMap`] for what each failure does.
     ///
     /// # Errors
     ///
-    /// [`ProcessError::UnknownTask`] or [`ProcessError::Shutdown`] at once;
-    /// per-item failures are the items' errors.
-    pub fn map<I, R>(
+    /// [`ProcessError::UnknownTask`], [`ProcessError::Mismatch`] or
+    /// [`ProcessError::Shutdown`] at once; per-item failures are the
+    /// items' errors.
+    pub fn map<A, R, I>(
         &self,
-        task: &str,
+        task: TaskDef<A, R>,
         items: I,
         chunk_size: usize,
-    ) -> Result<ProcessMap<'_, I::IntoIter, R>, ProcessError>
+    ) -> Result<ProcessMap<'_, I::IntoIter, A, R>, ProcessError>
     where
-        I: IntoIterator,
-        I::Item: Serialize,
+        I: IntoIterator<Item = A>,
+        A: Serialize,
         R: DeserializeOwned + Send + 'static,
     {
-        self.check(task)?;
-        Ok(ProcessMap {
-            pool: self,
-            task: task.to_owned(),
-            items: items.into_iter(),
-            chunk_size: chunk_size.max(1),
-            window: 2 * self.workers(),
-            chunks: VecDeque::new(),
-            ready: VecDeque::new(),
-            _results: PhantomData,
-        })
+        let signature = self.check(task)?;
+        Ok(ProcessMap::new(
+            self,
+            signature,
+            items.into_iter(),
+            chunk_size,
+        ))
     }
 
-    /// Stops taking tasks, lets every worker answer what it has (and runs
-    /// the calls that were waiting for a retired worker's replacement),
-    /// waits for the workers to exit and joins the reader threads.
-    /// Idempotent; `Drop` does it too. Returns failures whose handles were
-    /// dropped unread.
-    pub fn shutdown(&self) -> Vec<LostPanic> {
+    /// Stops taking tasks, lets the workers run every call submitted (those
+    /// waiting in the pool too), waits for the workers to exit and joins
+    /// the reader threads. Idempotent; `Drop` does it too. Returns the
+    /// failures whose handles were dropped unread.
+    pub fn shutdown(&self) -> Vec<LostFailure> {
         self.shared.closing.store(true, Ordering::Release);
-        // A worker that ends now is replaced only for calls that wait for
-        // one, by its reader, before that reader returns; the replacement
-        // is in the slot by the time it is joined. So: until the slots stay
-        // empty.
+        // A worker is told to finish once nothing waits for it; one that
+        // ends now is replaced only for calls that wait, by its reader,
+        // before that reader returns, so the replacement is in the slot
+        // by the time the reader is joined. So: until the slots stay empty.
         loop {
             let mut stopping = Vec::new();
             for slot in &self.shared.slots {
@@ -491,7 +315,8 @@ impl ProcessPool {
                     Err(poison) => poison.into_inner().take(),
                 };
                 if let Some(connection) = taken {
-                    connection.close();
+                    // Hands it waiting calls; closes it if there are none.
+                    self.shared.feed(&connection);
                     stopping.push(connection);
                 }
             }
@@ -505,20 +330,20 @@ impl ProcessPool {
         // Nothing is left to take these (there should be none).
         let stranded: Vec<InFlight> = lock(&self.shared.pending).drain(..).collect();
         for call in stranded {
-            (call.deliver)(Err(TaskError::WorkerDied(
+            call.fail(TaskError::NoWorker(
                 "the pool shut down before a worker could take it".to_owned(),
-            )));
+            ));
         }
-        ledger::take(self.shared.owner)
+        std::mem::take(&mut *lock(&self.shared.book))
     }
 }
 
 impl Drop for ProcessPool {
     fn drop(&mut self) {
-        self.shutdown();
-        for lost in ledger::close(self.shared.owner) {
+        for lost in self.shutdown() {
             log::warn!("waiter: {lost} (its handle was dropped unread)");
         }
+        ledger::close(self.shared.owner);
     }
 }
 
@@ -529,134 +354,5 @@ impl fmt::Debug for ProcessPool {
             .field("pids", &self.worker_pids())
             .field("restarts", &self.restarts())
             .finish()
-    }
-}
-
-fn fulfil<T: Send>(promise: &PromiseCell<T>, outcome: Outcome<T>) {
-    if promise.start() {
-        // SAFETY: we won `start` just now.
-        unsafe { promise.complete(outcome) };
-    }
-}
-
-fn decode<R: DeserializeOwned>(result: ItemResult) -> Outcome<R> {
-    match result {
-        ItemResult::Value(bytes) => match postcard::from_bytes(&bytes) {
-            Ok(value) => Outcome::Value(value),
-            Err(error) => Outcome::Failed(TaskError::Protocol(format!(
-                "the result does not decode as {}: {error}",
-                std::any::type_name::<R>()
-            ))),
-        },
-        ItemResult::Panicked(message) => Outcome::Panic(Box::new(message)),
-        ItemResult::BadArgument(message) => Outcome::Failed(TaskError::Protocol(format!(
-            "the worker could not decode the argument: {message}"
-        ))),
-        ItemResult::UnknownTask(name) => Outcome::Failed(TaskError::Protocol(format!(
-            "the worker has no task named {name:?} (is it the same program?)"
-        ))),
-    }
-}
-
-/// One chunk of a map: a task whose value is the chunk's per-item results.
-type ChunkTask<R> = Task<Vec<Result<R, TaskError>>>;
-
-/// The iterator returned by [`ProcessPool::map`].
-pub struct ProcessMap<'p, I, R> {
-    pool: &'p ProcessPool,
-    task: String,
-    items: I,
-    chunk_size: usize,
-    window: usize,
-    chunks: VecDeque<Result<ChunkTask<R>, ProcessError>>,
-    ready: VecDeque<Result<R, TaskError>>,
-    _results: PhantomData<fn() -> R>,
-}
-
-impl<I, R> ProcessMap<'_, I, R>
-where
-    I: Iterator,
-    I::Item: Serialize,
-    R: DeserializeOwned + Send + 'static,
-{
-    fn send_chunk(&mut self) -> bool {
-        let mut items = Vec::with_capacity(self.chunk_size);
-        let mut bad = None;
-        for item in self.items.by_ref().take(self.chunk_size) {
-            match postcard::to_stdvec(&item) {
-                Ok(bytes) => items.push(bytes),
-                Err(error) => bad = Some(ProcessError::Encode(error.to_string())),
-            }
-        }
-        if items.is_empty() && bad.is_none() {
-            return false;
-        }
-        if let Some(error) = bad {
-            self.chunks.push_back(Err(error));
-            return true;
-        }
-        let cell = self.pool.promise::<Vec<Result<R, TaskError>>>();
-        let promise = Arc::clone(&cell);
-        let deliver: Deliver = Box::new(move |answer| {
-            let outcome = match answer {
-                Ok(results) => Outcome::Value(
-                    results
-                        .into_iter()
-                        .map(|result| match decode::<R>(result) {
-                            Outcome::Value(value) => Ok(value),
-                            Outcome::Panic(message) => {
-                                Err(TaskError::Panicked(crate::pool::Panic::new(message)))
-                            }
-                            Outcome::Failed(error) => Err(error),
-                        })
-                        .collect(),
-                ),
-                Err(error) => Outcome::Failed(error),
-            };
-            fulfil(&promise, outcome);
-        });
-        let sent = self
-            .pool
-            .send(&self.task, items, deliver)
-            .map(|()| Task::new(cell));
-        self.chunks.push_back(sent);
-        true
-    }
-}
-
-impl<I, R> Iterator for ProcessMap<'_, I, R>
-where
-    I: Iterator,
-    I::Item: Serialize,
-    R: DeserializeOwned + Send + 'static,
-{
-    type Item = Result<R, TaskError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            while self.chunks.len() < self.window && self.send_chunk() {}
-            if let Some(result) = self.ready.pop_front() {
-                return Some(result);
-            }
-            match self.chunks.pop_front()? {
-                Ok(chunk) => match chunk.wait() {
-                    Ok(results) => self.ready.extend(results),
-                    // The whole chunk failed (its worker died running it).
-                    Err(error) => return Some(Err(error)),
-                },
-                Err(ProcessError::Shutdown) => return Some(Err(TaskError::Rejected)),
-                Err(error) => return Some(Err(TaskError::Protocol(error.to_string()))),
-            }
-        }
-    }
-}
-
-impl<I, R> fmt::Debug for ProcessMap<'_, I, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProcessMap")
-            .field("task", &self.task)
-            .field("chunk_size", &self.chunk_size)
-            .field("chunks_in_flight", &self.chunks.len())
-            .finish_non_exhaustive()
     }
 }

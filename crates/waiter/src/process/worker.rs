@@ -1,12 +1,12 @@
 //! The worker side: what a re-executed binary does when it is a worker.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::panic::{self, AssertUnwindSafe};
 
 use super::Registry;
 use super::protocol::{
-    Call, FrameError, Hello, ItemResult, MAGIC, Reply, VERSION, read_frame, write_frame,
+    Answer, Call, FrameError, Hello, ItemResult, MAGIC, Reply, VERSION, read_frame, write_frame,
 };
 use crate::pool::Panic;
 
@@ -25,16 +25,18 @@ pub(crate) const WORKER_ENV: &str = "WAITER_PROCESS_WORKER";
 /// # Examples
 ///
 /// ```no_run
-/// use waiter::process::{ProcessPool, Registry, serve_if_worker};
+/// use waiter::process::{ProcessPool, Registry, TaskDef, serve_if_worker};
+///
+/// const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
 ///
 /// fn registry() -> Registry {
-///     Registry::new().register("square", |x: u64| x * x)
+///     Registry::new().register(SQUARE, |x| x * x)
 /// }
 ///
 /// fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 ///     serve_if_worker(&registry()); // a worker never gets past this line
 ///     let pool = ProcessPool::builder(registry()).workers(2).build()?;
-///     let nine: u64 = pool.submit("square", &3u64)?.wait()?;
+///     let nine = pool.submit(SQUARE, &3)?.wait()?;
 ///     assert_eq!(nine, 9);
 ///     Ok(())
 /// }
@@ -54,9 +56,20 @@ pub fn serve_if_worker(registry: &Registry) {
 }
 
 fn serve(registry: &Registry) -> Result<(), String> {
-    let mut answers =
+    let answers =
         BufWriter::new(protocol_output().map_err(|e| format!("cannot set up stdout: {e}"))?);
-    let mut calls = BufReader::new(io::stdin().lock());
+    serve_stream(registry, BufReader::new(io::stdin().lock()), answers)
+}
+
+/// The worker's whole conversation over any pair of streams: hello, then
+/// one reply per call until `calls` ends. A frame that is not a call ends
+/// it with an error (the stream cannot be trusted past it); nothing in
+/// `calls` makes it panic.
+pub(crate) fn serve_stream(
+    registry: &Registry,
+    mut calls: impl Read,
+    mut answers: impl Write,
+) -> Result<(), String> {
     let hello = Hello {
         magic: MAGIC,
         version: VERSION,
@@ -72,22 +85,7 @@ fn serve(registry: &Registry) -> Result<(), String> {
             Err(FrameError::Closed) => return Ok(()),
             Err(error) => return Err(format!("bad frame from the parent: {error}")),
         };
-        let task = registry.get(&call.task);
-        let results =
-            call.items
-                .iter()
-                .map(|item| match task {
-                    None => ItemResult::UnknownTask(call.task.clone()),
-                    Some(task) => panic::catch_unwind(AssertUnwindSafe(|| task(item)))
-                        .unwrap_or_else(|payload| {
-                            ItemResult::Panicked(Panic::new(payload).message().to_owned())
-                        }),
-                })
-                .collect();
-        let reply = Reply {
-            id: call.id,
-            results,
-        };
+        let reply = answer(registry, call);
         if write_frame(&mut answers, &reply)
             .and_then(|()| answers.flush())
             .is_err()
@@ -95,6 +93,33 @@ fn serve(registry: &Registry) -> Result<(), String> {
             // The parent is gone; nobody is left to answer.
             return Ok(());
         }
+    }
+}
+
+/// Runs one call: each item in order, a panic caught per item. A call
+/// whose fingerprint is not the registered task's is answered with the
+/// worker's types, and none of its bytes are decoded.
+pub(crate) fn answer(registry: &Registry, call: Call) -> Reply {
+    let answer = match registry.get(&call.task) {
+        None => Answer::UnknownTask,
+        Some(entry) if entry.signature.fingerprint() != call.fingerprint => Answer::Mismatch {
+            argument: entry.signature.argument().to_owned(),
+            result: entry.signature.result().to_owned(),
+        },
+        Some(entry) => Answer::Items(
+            call.items
+                .iter()
+                .map(|item| {
+                    panic::catch_unwind(AssertUnwindSafe(|| (entry.run)(item))).unwrap_or_else(
+                        |payload| ItemResult::Panicked(Panic::new(payload).message().to_owned()),
+                    )
+                })
+                .collect(),
+        ),
+    };
+    Reply {
+        id: call.id,
+        answer,
     }
 }
 
