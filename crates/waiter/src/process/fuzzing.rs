@@ -55,7 +55,8 @@ pub struct WorkerRun {
     pub clean: bool,
     /// How many calls it answered.
     pub calls: usize,
-    /// The replies it wrote after its hello, in order.
+    /// The replies it wrote after its hello, in order (for the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) replies: Vec<Reply>,
 }
 
