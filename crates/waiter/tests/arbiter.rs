@@ -53,7 +53,7 @@ impl Wake for Flag {
 }
 
 /// The resource W waits for, held by someone else all round.
-const HELD: usize = 15;
+const HELD: usize = 63;
 /// Churn: requests for `CHURN` join the line and leave; `BLOCKED` is
 /// always held.
 const CHURN: usize = HELD + 1;
@@ -122,7 +122,7 @@ fn hammer(entry: Entry) {
     // Blocked or yielding newcomers cost little CPU: more of them.
     let newcomers = match entry {
         Entry::Acquire => 6,
-        Entry::AcquireTimeout => 4,
+        Entry::AcquireTimeout => 8,
         Entry::TryAcquire | Entry::AcquireAsync => 2,
     };
     const CHURNERS: usize = 2;
