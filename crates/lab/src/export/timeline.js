@@ -9,10 +9,20 @@
 // data-label, data-start-us, data-end-us on each span) and redraws the
 // spans and the axis for the visible range, which it writes on the figure
 // as data-view-start and data-view-end, in milliseconds.
+//
+// On a narrow screen (a phone), the picture drawn 960 units wide would
+// shrink its text to a few pixels: the script narrows the drawing instead
+// (fewer units, a shorter column of lane names cut with "…"), so text
+// stays readable and the spans get the rest of the width.
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var MIN_SPAN_US = 5;
+  // Below this many pixels, a timeline is drawn narrower.
+  var NARROW_PX = 640;
+  // The narrow drawing: at least this many units wide, lane names in
+  // this many units, cut to this many characters.
+  var NARROW_UNITS = 440, NARROW_NAMES = 100, NARROW_CHARS = 11;
 
   function human(us) {
     if (us < 1000) return Math.round(us) + " µs";
@@ -85,6 +95,7 @@
     // The static grid and axis give way to live ones; the spans' native
     // tooltips to the live one.
     this.svg.classList.add("live");
+    this.narrow();
     this.liveGrid = document.createElementNS(SVG, "g");
     this.liveGrid.setAttribute("class", "live-grid");
     this.liveAxis = document.createElementNS(SVG, "g");
@@ -98,6 +109,38 @@
       this.spans[i].setAttribute("tabindex", "-1");
     }
   }
+
+  // On a narrow screen: a drawing about as many units wide as the screen
+  // has pixels, the plot starting after a short column of lane names.
+  View.prototype.narrow = function () {
+    var pixels = this.figure.clientWidth;
+    if (!pixels || pixels >= NARROW_PX) return;
+    // (The view box is live: read it before changing it.)
+    var svg = this.svg, full = svg.viewBox.baseVal.width, height = svg.viewBox.baseVal.height;
+    var width = Math.max(NARROW_UNITS, Math.round(pixels / 0.9));
+    if (width >= full) return;
+    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+    svg.setAttribute("width", width);
+    var background = svg.querySelector(".background");
+    if (background) background.setAttribute("width", width);
+    var lanes = svg.querySelectorAll(".lane");
+    for (var i = 0; i < lanes.length; i++) {
+      var x = parseFloat(lanes[i].getAttribute("x"));
+      lanes[i].setAttribute("width", width - 2 * x);
+    }
+    var names = svg.querySelectorAll(".lane-name");
+    for (var j = 0; j < names.length; j++) {
+      var text = names[j].lastChild;
+      if (text && text.nodeType === 3 && text.nodeValue.length > NARROW_CHARS) {
+        text.nodeValue = text.nodeValue.slice(0, NARROW_CHARS - 1) + "…";
+      }
+    }
+    // The caption under the picture says the title in full.
+    var title = svg.querySelector(".title");
+    if (title && this.figure.querySelector("figcaption")) title.setAttribute("display", "none");
+    this.right = width - (full - this.right);
+    this.left = NARROW_NAMES;
+  };
 
   View.prototype.scale = function () {
     return (this.right - this.left) / (this.group.stop - this.group.start);
