@@ -242,11 +242,16 @@ pub(crate) fn task_states_are_true() {
     assert!(behind.is_cancelled());
     assert!(!slow.cancel(), "a running task cannot");
     assert!(slow.is_running() && !slow.is_cancelled());
+    let submitted = Instant::now();
     let next = pool.submit(SERVED, &()).unwrap();
     assert_eq!(behind.wait(), Err(TaskError::Cancelled));
     assert_eq!(slow.wait(), Ok(1_000), "the worker's answer");
     // The worker ran the slow task and this one: never the cancelled one.
     assert_eq!(next.wait(), Ok(2));
+    println!(
+        "    the task after the cancelled one answered {:.2?} after it was submitted (the slow one ran 1 s)",
+        submitted.elapsed()
+    );
     // With room for more calls per worker, a call queued on a busy worker
     // is running (written), and cancel says so.
     let deep = ProcessPool::builder(registry())
