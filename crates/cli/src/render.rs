@@ -185,15 +185,6 @@ mod tests {
     use super::*;
     use waiter_lab::report::{Cell, Lane, Span};
 
-    fn span(state: State, start_us: u64, end_us: u64, label: &str) -> Span {
-        Span {
-            state,
-            start_us,
-            end_us,
-            label: Some(label.to_owned()),
-        }
-    }
-
     fn sample() -> Report {
         let mut report = Report::new("greet", "Waiting");
         report.explanation.push("Threads reduce waiting.".into());
@@ -205,17 +196,17 @@ mod tests {
             lanes: vec![
                 Lane {
                     name: "main".into(),
-                    spans: vec![span(State::Blocked, 0, 1000, "join")],
+                    spans: vec![Span::new(State::Blocked, 0, 1000).labelled("join")],
                 },
                 Lane {
                     name: "thread".into(),
-                    spans: vec![span(State::Running, 0, 1, "complex_calculation")],
+                    spans: vec![Span::new(State::Running, 0, 1).labelled("complex_calculation")],
                 },
                 Lane {
                     name: "thread2".into(),
                     spans: vec![
-                        span(State::WaitingIo, 0, 900, "ask_user"),
-                        span(State::Running, 900, 1000, "ask_user"),
+                        Span::new(State::WaitingIo, 0, 900).labelled("ask_user"),
+                        Span::new(State::Running, 900, 1000).labelled("ask_user"),
                     ],
                 },
             ],

@@ -85,21 +85,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// A panic payload (from a thread's `join`) as an error.
-    pub(crate) fn from_panic(what: &str, payload: &(dyn std::any::Any + Send)) -> Self {
-        let message = if let Some(text) = payload.downcast_ref::<&'static str>() {
-            (*text).to_owned()
-        } else if let Some(text) = payload.downcast_ref::<String>() {
-            text.clone()
-        } else {
-            "panicked".to_owned()
-        };
-        Error::Panicked {
-            what: what.to_owned(),
-            message,
-        }
-    }
-
     /// A pool task's failure as an error.
     pub(crate) fn from_task(what: &str, error: waiter::TaskError) -> Self {
         Error::Panicked {

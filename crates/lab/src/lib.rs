@@ -64,6 +64,7 @@ pub mod order;
 pub mod report;
 pub mod script;
 pub mod stop;
+pub mod threads;
 pub mod tour;
 pub mod work;
 

@@ -39,13 +39,13 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::child::{self, Mode};
 use crate::error::Error;
+use crate::threads;
 
 /// One operation whose price is measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -174,16 +174,8 @@ fn time_each(n: usize, mut op: impl FnMut() -> Result<(), Error>) -> Result<Vec<
 /// `n` thread starts and joins.
 pub(crate) fn thread_start(n: usize) -> Result<Vec<Duration>, Error> {
     time_each(n, || {
-        let handle = thread::Builder::new()
-            .name("cores-empty".into())
-            .spawn(|| black_box(0u64))
-            .map_err(|source| Error::Spawn {
-                name: "cores-empty".into(),
-                source,
-            })?;
-        handle
-            .join()
-            .map_err(|p| Error::from_panic("an empty thread", &*p))?;
+        let handle = threads::spawn_named("cores-empty", || black_box(0u64))?;
+        threads::join(handle, "an empty thread")?;
         Ok(())
     })
 }
@@ -242,20 +234,14 @@ pub(crate) fn pool_task(workers: usize, n: usize) -> Result<Vec<Duration>, Error
 pub(crate) fn channel_round_trip(n: usize) -> Result<Vec<Duration>, Error> {
     let (to_peer, from_main) = mpsc::channel::<u64>();
     let (to_main, from_peer) = mpsc::channel::<u64>();
-    let peer = thread::Builder::new()
-        .name("cores-echo".into())
-        .spawn(move || {
-            // Answers each message until the main thread hangs up.
-            while let Ok(message) = from_main.recv() {
-                if to_main.send(message).is_err() {
-                    break;
-                }
+    let peer = threads::spawn_named("cores-echo", move || {
+        // Answers each message until the main thread hangs up.
+        while let Ok(message) = from_main.recv() {
+            if to_main.send(message).is_err() {
+                break;
             }
-        })
-        .map_err(|source| Error::Spawn {
-            name: "cores-echo".into(),
-            source,
-        })?;
+        }
+    })?;
     let mut next = 0u64;
     let timings = time_each(n, || {
         next += 1;
@@ -275,7 +261,7 @@ pub(crate) fn channel_round_trip(n: usize) -> Result<Vec<Duration>, Error> {
     });
     drop(to_peer);
     peer.join()
-        .map_err(|p| Error::from_panic("the echo thread", &*p))?;
+        .map_err(|p| threads::panicked("the echo thread", p))?;
     timings
 }
 

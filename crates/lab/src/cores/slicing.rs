@@ -52,6 +52,7 @@ use super::os::{self, ThreadClock, Usage};
 use crate::duration::micros;
 use crate::error::Error;
 use crate::report::{Lane, Span, State};
+use crate::threads;
 use crate::work;
 
 /// What one thread of a run measured.
@@ -232,7 +233,7 @@ pub fn run(
         let (shared_w, ready_tx, done_tx) =
             (Arc::clone(&shared), ready_tx.clone(), done_tx.clone());
         let name = format!("cores-{}", index + 1);
-        let spawned = thread::Builder::new().name(name.clone()).spawn(move || {
+        let spawned = threads::spawn_named(&name, move || {
             let clock = ThreadClock::current();
             let _ = ready_tx.send((index, clock));
             shared_w.start.wait();
@@ -262,7 +263,7 @@ pub fn run(
         });
         match spawned {
             Ok(handle) => handles.push(handle),
-            Err(source) => {
+            Err(error) => {
                 // Nobody may wait forever at a gate that will not open.
                 shared.abort.store(true, Ordering::Release);
                 shared.start.open();
@@ -270,7 +271,7 @@ pub fn run(
                 for handle in handles {
                     let _ = handle.join();
                 }
-                return Err(Error::Spawn { name, source });
+                return Err(error);
             }
         }
     }
@@ -280,9 +281,7 @@ pub fn run(
     shared.start.open(); // in case measuring failed before opening it
     shared.release.open();
     for (index, handle) in handles.into_iter().enumerate() {
-        handle
-            .join()
-            .map_err(|p| Error::from_panic(&format!("thread {}", index + 1), &*p))?;
+        threads::join(handle, &format!("thread {}", index + 1))?;
     }
     let (origin, done, points) = outcome?;
     Ok(figures(threads, rounds, origin, done, points))
@@ -462,15 +461,6 @@ mod tests {
         Duration::from_millis(n)
     }
 
-    fn span(state: State, start_us: u64, end_us: u64) -> Span {
-        Span {
-            state,
-            start_us,
-            end_us,
-            label: None,
-        }
-    }
-
     #[test]
     fn speedup_is_throughput_over_one_thread() {
         assert_eq!(speedup(1, ms(100), ms(100)), 1.0);
@@ -494,9 +484,9 @@ mod tests {
         assert_eq!(
             spans(&points),
             [
-                span(State::Running, 0, 2000),
-                span(State::WaitingCpu, 2000, 4000),
-                span(State::Running, 4000, 5000),
+                Span::new(State::Running, 0, 2000),
+                Span::new(State::WaitingCpu, 2000, 4000),
+                Span::new(State::Running, 4000, 5000),
             ]
         );
     }
@@ -514,7 +504,7 @@ mod tests {
         assert!(spans(&[]).is_empty());
         assert!(spans(&[(ms(1), ms(1))]).is_empty());
         let same_time = [(ms(1), ms(0)), (ms(1), ms(0)), (ms(2), ms(1))];
-        assert_eq!(spans(&same_time), [span(State::Running, 1000, 2000)]);
+        assert_eq!(spans(&same_time), [Span::new(State::Running, 1000, 2000)]);
     }
 
     #[test]
@@ -522,11 +512,11 @@ mod tests {
         let lane = Lane {
             name: "thread 1".into(),
             spans: vec![
-                span(State::Running, 0, 5000),
-                span(State::WaitingCpu, 5000, 8000),
-                span(State::Running, 8000, 11_000),
-                span(State::WaitingCpu, 11_000, 14_000),
-                span(State::Running, 14_000, 16_000),
+                Span::new(State::Running, 0, 5000),
+                Span::new(State::WaitingCpu, 5000, 8000),
+                Span::new(State::Running, 8000, 11_000),
+                Span::new(State::WaitingCpu, 11_000, 14_000),
+                Span::new(State::Running, 14_000, 16_000),
             ],
         };
         assert_eq!(median_turn_us(std::slice::from_ref(&lane)), Some(3000));

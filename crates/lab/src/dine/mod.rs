@@ -98,6 +98,7 @@ use crate::console::Console;
 use crate::duration;
 use crate::error::Error;
 use crate::report::{Recorder, Report, Timeline};
+use crate::threads;
 
 pub use config::*;
 pub use live::{Live, Phase, Quiet, Snapshot};
@@ -286,16 +287,12 @@ fn dine_at(
         let mut handles = Vec::with_capacity(n);
         for who in 0..n {
             let shared = &shared;
-            let spawned = thread::Builder::new()
-                .name(lane(who))
-                .spawn_scoped(scope, move || philosopher::dine(shared, who));
+            let spawned =
+                threads::spawn_scoped(scope, &lane(who), move || philosopher::dine(shared, who));
             match spawned {
                 Ok(handle) => handles.push(handle),
-                Err(source) => {
-                    failure = Some(Error::Spawn {
-                        name: lane(who),
-                        source,
-                    });
+                Err(error) => {
+                    failure = Some(error);
                     break;
                 }
             }
@@ -307,14 +304,10 @@ fn dine_at(
         shared.halt();
         let mut diaries = Vec::with_capacity(n);
         for (who, handle) in handles.into_iter().enumerate() {
-            match handle.join() {
-                Ok(Ok(diary)) => diaries.push(diary),
-                Ok(Err(error)) => {
+            match threads::join(handle, &format!("philosopher P{who}")).and_then(|diary| diary) {
+                Ok(diary) => diaries.push(diary),
+                Err(error) => {
                     failure.get_or_insert(error);
-                }
-                Err(panic) => {
-                    failure
-                        .get_or_insert(Error::from_panic(&format!("philosopher P{who}"), &*panic));
                 }
             }
         }

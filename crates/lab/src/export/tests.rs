@@ -12,22 +12,6 @@ use crate::report::{Cell, Lane, Span, State, Table, Timeline};
 /// Text that must come out as it went in, not as markup.
 const NASTY: &str = r#"<b>bold</b> & "quoted" 'single' <script>alert(1)</script>"#;
 
-fn span(state: State, start_us: u64, end_us: u64, label: Option<&str>) -> Span {
-    Span {
-        state,
-        start_us,
-        end_us,
-        label: label.map(str::to_owned),
-    }
-}
-
-fn lane(name: &str, spans: Vec<Span>) -> Lane {
-    Lane {
-        name: name.to_owned(),
-        spans,
-    }
-}
-
 /// A report with every part: tables of every kind of cell, two timelines
 /// of several lanes and states, conclusions, figures, and text to escape.
 fn greet_report() -> Report {
@@ -69,28 +53,31 @@ fn greet_report() -> Report {
 
     report.timelines.push(Timeline {
         title: "sequential".into(),
-        lanes: vec![lane(
+        lanes: vec![Lane::new(
             "main",
             vec![
-                span(State::WaitingIo, 0, 1_000, Some("ask_user")),
-                span(State::Running, 1_000, 2_500, Some("complex_calculation")),
+                Span::new(State::WaitingIo, 0, 1_000).labelled("ask_user"),
+                Span::new(State::Running, 1_000, 2_500).labelled("complex_calculation"),
             ],
         )],
     });
     report.timelines.push(Timeline {
         title: format!("threads {NASTY}"),
         lanes: vec![
-            lane("main", vec![span(State::Blocked, 0, 1_600, Some("join"))]),
-            lane(
-                "worker-0",
-                vec![span(State::WaitingIo, 10, 1_000, Some("ask_user"))],
+            Lane::new(
+                "main",
+                vec![Span::new(State::Blocked, 0, 1_600).labelled("join")],
             ),
-            lane(
-                &format!("worker-1 {NASTY}"),
+            Lane::new(
+                "worker-0",
+                vec![Span::new(State::WaitingIo, 10, 1_000).labelled("ask_user")],
+            ),
+            Lane::new(
+                format!("worker-1 {NASTY}"),
                 vec![
-                    span(State::Running, 20, 800, None),
-                    span(State::WaitingGil, 800, 1_200, None),
-                    span(State::Running, 1_200, 1_550, Some(NASTY)),
+                    Span::new(State::Running, 20, 800),
+                    Span::new(State::WaitingGil, 800, 1_200),
+                    Span::new(State::Running, 1_200, 1_550).labelled(NASTY),
                 ],
             ),
         ],

@@ -75,6 +75,7 @@ use crate::Stop;
 use crate::duration::{self, micros};
 use crate::error::Error;
 use crate::report::{Lane, Recorder, State};
+use crate::threads;
 use crate::work;
 
 /// Who sends the requests.
@@ -283,7 +284,7 @@ pub fn run_case(case: &Case, interrupted: &Stop) -> Result<CaseRun, Error> {
         let start = || -> Result<Vec<Duration>, Error> {
             for i in 1..=case.cpu_threads {
                 let name = format!("cpu-{i}");
-                others.push(spawn_in(s, &name.clone(), move || {
+                others.push(threads::spawn_scoped(s, &name.clone(), move || {
                     gil.run(&name, |py| {
                         while !stop.load(Ordering::Acquire) {
                             work::spin(SPIN);
@@ -292,10 +293,10 @@ pub fn run_case(case: &Case, interrupted: &Stop) -> Result<CaseRun, Error> {
                     })
                 })?);
             }
-            others.push(spawn_in(s, "echo", move || {
+            others.push(threads::spawn_scoped(s, "echo", move || {
                 gil.run("echo", |py| echo(py, &server, io))
             })?);
-            let client = spawn_in(s, "client", move || {
+            let client = threads::spawn_scoped(s, "client", move || {
                 thread::sleep(case.interval * 2);
                 // Dropping `client` at the end hangs up: the echo ends.
                 match case.client {
@@ -307,7 +308,7 @@ pub fn run_case(case: &Case, interrupted: &Stop) -> Result<CaseRun, Error> {
             })?;
             client
                 .join()
-                .map_err(|payload| Error::from_panic("the convoy client", &*payload))
+                .map_err(|payload| threads::panicked("the convoy client", payload))
         };
         let rtts = start();
         stop.store(true, Ordering::Release);
@@ -315,7 +316,7 @@ pub fn run_case(case: &Case, interrupted: &Stop) -> Result<CaseRun, Error> {
             let name = handle.thread().name().unwrap_or("convoy").to_owned();
             handle
                 .join()
-                .map_err(|payload| Error::from_panic(&name, &*payload))?;
+                .map_err(|payload| threads::panicked(&name, payload))?;
         }
         rtts
     })?;
@@ -351,21 +352,6 @@ impl Wire {
             },
         ))
     }
-}
-
-/// Starts a named scoped thread.
-fn spawn_in<'scope, T: Send + 'scope>(
-    s: &'scope thread::Scope<'scope, '_>,
-    name: &str,
-    f: impl FnOnce() -> T + Send + 'scope,
-) -> Result<thread::ScopedJoinHandle<'scope, T>, Error> {
-    thread::Builder::new()
-        .name(name.to_owned())
-        .spawn_scoped(s, f)
-        .map_err(|source| Error::Spawn {
-            name: name.to_owned(),
-            source,
-        })
 }
 
 /// The echo thread: wait for a request (GIL released), answer it (the

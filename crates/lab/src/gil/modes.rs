@@ -22,6 +22,7 @@ use super::workload::{Unit, count_primes};
 use crate::duration::micros;
 use crate::error::Error;
 use crate::report::{Lane, Recorder, State};
+use crate::threads;
 
 /// The process-pool task that counts primes: `u64` bound → `u64` count.
 pub const CPU_TASK: TaskDef<u64, u64> = TaskDef::new("waiter-lab.gil.count_primes");
@@ -250,16 +251,10 @@ pub fn threads(units: &[Unit]) -> Result<Measured, Error> {
                 .zip(&names)
                 .map(|(&unit, name)| {
                     let recorder = &recorder;
-                    thread::Builder::new()
-                        .name(name.clone())
-                        .spawn_scoped(s, move || plain(unit, Some((recorder, name))))
-                        .map_err(|source| Error::Spawn {
-                            name: name.clone(),
-                            source,
-                        })
+                    threads::spawn_scoped(s, name, move || plain(unit, Some((recorder, name))))
                 })
                 .collect::<Vec<_>>();
-            join_all(handles, &names)
+            threads::join_all(names.iter().zip(handles)).map(|checks| checks.iter().sum())
         })
     });
     Ok(Measured {
@@ -292,16 +287,12 @@ pub fn threads_gil(units: &[Unit], interval: Duration) -> Result<Measured, Error
                 .zip(&names)
                 .map(|(&unit, name)| {
                     let (gil, io) = (&gil, &io);
-                    thread::Builder::new()
-                        .name(name.clone())
-                        .spawn_scoped(s, move || gil.run(name, |py| under_gil(py, unit, io, name)))
-                        .map_err(|source| Error::Spawn {
-                            name: name.clone(),
-                            source,
-                        })
+                    threads::spawn_scoped(s, name, move || {
+                        gil.run(name, |py| under_gil(py, unit, io, name))
+                    })
                 })
                 .collect::<Vec<_>>();
-            join_all(handles, &names)
+            threads::join_all(names.iter().zip(handles)).map(|checks| checks.iter().sum())
         })
     });
     let record = GilRecord::of(&gil);
@@ -401,30 +392,6 @@ fn thread_names(units: &[Unit]) -> Vec<String> {
         .enumerate()
         .map(|(i, unit)| format!("{}-{}", unit.kind(), i + 1))
         .collect()
-}
-
-fn join_all(
-    handles: Vec<Result<thread::ScopedJoinHandle<'_, u64>, Error>>,
-    names: &[String],
-) -> Result<u64, Error> {
-    let mut check = 0;
-    let mut first_error = None;
-    // Join every thread that started, even after an error.
-    for (handle, name) in handles.into_iter().zip(names) {
-        match handle.map(|h| h.join()) {
-            Ok(Ok(value)) => check += value,
-            Ok(Err(payload)) => {
-                first_error.get_or_insert(Error::from_panic(name, &*payload));
-            }
-            Err(error) => {
-                first_error.get_or_insert(error);
-            }
-        }
-    }
-    match first_error {
-        Some(error) => Err(error),
-        None => Ok(check),
-    }
 }
 
 /// Runs a unit with no lock, recording its span if asked.

@@ -53,6 +53,7 @@ use crate::duration::{self, micros};
 use crate::error::Error;
 use crate::input::Input;
 use crate::report::{Recorder, Report, State};
+use crate::threads;
 use crate::work;
 use crate::{Ctx, Experiment};
 
@@ -370,28 +371,15 @@ fn sequential(ctx: &Shared) -> Result<Measured, Error> {
     Ok(Measured::new(asked, calculated, start.elapsed()))
 }
 
-fn spawn<T: Send + 'static>(
-    name: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<thread::JoinHandle<T>, Error> {
-    thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(f)
-        .map_err(|source| Error::Spawn {
-            name: name.to_owned(),
-            source,
-        })
-}
-
 fn two_threads(ctx: &Arc<Shared>) -> Result<Measured, Error> {
     ctx.recorder.declare("thread");
     ctx.recorder.declare("thread2");
     let start = Instant::now();
     // thread = Thread(target=complex_calculation); thread2 = Thread(target=ask_user)
     let calc_ctx = Arc::clone(ctx);
-    let thread = spawn("thread", move || complex_calculation(&calc_ctx))?;
+    let thread = threads::spawn_named("thread", move || complex_calculation(&calc_ctx))?;
     let ask_ctx = Arc::clone(ctx);
-    let thread2 = match spawn("thread2", move || ask_user(&ask_ctx)) {
+    let thread2 = match threads::spawn_named("thread2", move || ask_user(&ask_ctx)) {
         Ok(handle) => handle,
         Err(error) => {
             let _ = thread.join();
@@ -405,8 +393,8 @@ fn two_threads(ctx: &Arc<Shared>) -> Result<Measured, Error> {
     let total = start.elapsed();
     ctx.record(State::Blocked, "join", joining, Instant::now());
 
-    let calculated = calculated.map_err(|p| Error::from_panic("complex_calculation", &*p))?;
-    let asked = asked.map_err(|p| Error::from_panic("ask_user", &*p))??;
+    let calculated = calculated.map_err(|p| threads::panicked("complex_calculation", p))?;
+    let asked = asked.map_err(|p| threads::panicked("ask_user", p))??;
     Ok(Measured::new(asked, calculated, total))
 }
 

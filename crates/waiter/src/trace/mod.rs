@@ -125,6 +125,24 @@ pub struct Lane {
     pub spans: Vec<Span>,
 }
 
+impl Lane {
+    /// A lane named `name` with these spans (sorted by start, as a
+    /// [`Recorder`] hands them back).
+    ///
+    /// ```
+    /// use waiter::trace::{Lane, Span, State};
+    ///
+    /// let lane = Lane::new("main", vec![Span::new(State::Running, 0, 10)]);
+    /// assert_eq!((lane.name.as_str(), lane.spans.len()), ("main", 1));
+    /// ```
+    pub fn new(name: impl Into<String>, spans: Vec<Span>) -> Self {
+        Self {
+            name: name.into(),
+            spans,
+        }
+    }
+}
+
 /// A stretch of time one lane spent in one state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Span {
@@ -137,6 +155,33 @@ pub struct Span {
     /// What ran, e.g. `ask_user`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+}
+
+impl Span {
+    /// `state` from `start_us` to `end_us` (microseconds since the
+    /// timeline's origin), with no label.
+    ///
+    /// ```
+    /// use waiter::trace::{Span, State};
+    ///
+    /// let span = Span::new(State::Running, 5, 9).labelled("ask_user");
+    /// assert_eq!((span.end_us - span.start_us, span.label.as_deref()), (4, Some("ask_user")));
+    /// ```
+    pub fn new(state: State, start_us: u64, end_us: u64) -> Self {
+        Self {
+            state,
+            start_us,
+            end_us,
+            label: None,
+        }
+    }
+
+    /// The same span, saying what ran.
+    #[must_use]
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
 }
 
 /// What a lane is doing during a span. New experiments add their own

@@ -10,22 +10,6 @@ use super::svg::internals::tick_labels;
 use super::svg::{escape, human, tick_step};
 use super::*;
 
-fn span(state: State, start_us: u64, end_us: u64, label: Option<&str>) -> Span {
-    Span {
-        state,
-        start_us,
-        end_us,
-        label: label.map(str::to_owned),
-    }
-}
-
-fn lane(name: &str, spans: Vec<Span>) -> Lane {
-    Lane {
-        name: name.to_owned(),
-        spans,
-    }
-}
-
 fn names(timeline: &Timeline) -> Vec<&str> {
     timeline.lanes.iter().map(|l| l.name.as_str()).collect()
 }
@@ -318,11 +302,11 @@ fn state_names_match_json() {
 fn timeline_json_shape_is_unchanged() {
     let timeline = Timeline {
         title: "t".into(),
-        lanes: vec![lane(
+        lanes: vec![Lane::new(
             "main",
             vec![
-                span(State::WaitingIo, 0, 10, Some("ask_user")),
-                span(State::Running, 10, 12, None),
+                Span::new(State::WaitingIo, 0, 10).labelled("ask_user"),
+                Span::new(State::Running, 10, 12),
             ],
         )],
     };
@@ -345,12 +329,15 @@ fn two_timelines() -> Vec<Timeline> {
         Timeline {
             title: "greet".into(),
             lanes: vec![
-                lane("main", vec![span(State::Blocked, 0, 1_000, Some("join"))]),
-                lane(
+                Lane::new(
+                    "main",
+                    vec![Span::new(State::Blocked, 0, 1_000).labelled("join")],
+                ),
+                Lane::new(
                     "worker-0",
                     vec![
-                        span(State::Running, 5, 700, Some("calc")),
-                        span(State::WaitingIo, 700, 900, None),
+                        Span::new(State::Running, 5, 700).labelled("calc"),
+                        Span::new(State::WaitingIo, 700, 900),
                     ],
                 ),
             ],
@@ -358,8 +345,8 @@ fn two_timelines() -> Vec<Timeline> {
         Timeline {
             title: String::new(),
             lanes: vec![
-                lane("p0", vec![span(State::Eating, 10, 30, None)]),
-                lane("declared only", Vec::new()),
+                Lane::new("p0", vec![Span::new(State::Eating, 10, 30)]),
+                Lane::new("declared only", Vec::new()),
             ],
         },
     ]
@@ -430,7 +417,10 @@ fn chrome_json_of_nothing_is_an_empty_trace() {
     assert_eq!(trace["traceEvents"], json!([]));
     let odd = Timeline {
         title: "\"quoted\" \\ \u{0}".into(),
-        lanes: vec![lane("<&>", vec![span(State::Running, u64::MAX, 3, None)])],
+        lanes: vec![Lane::new(
+            "<&>",
+            vec![Span::new(State::Running, u64::MAX, 3)],
+        )],
     };
     let trace: Value = serde_json::from_str(&chrome_json(&[odd])).unwrap();
     let x = trace["traceEvents"]
@@ -512,7 +502,7 @@ fn svg_height_grows_with_the_lanes() {
         let timeline = Timeline {
             title: "t".into(),
             lanes: (0..lanes)
-                .map(|i| lane(&format!("l{i}"), vec![span(State::Running, 0, 10, None)]))
+                .map(|i| Lane::new(format!("l{i}"), vec![Span::new(State::Running, 0, 10)]))
                 .collect(),
         };
         let text = svg(&timeline);
@@ -550,7 +540,10 @@ fn svg_escapes_markup_in_every_text() {
     let nasty = "a<b>&c\"d'e";
     let timeline = Timeline {
         title: nasty.into(),
-        lanes: vec![lane(nasty, vec![span(State::Running, 0, 10, Some(nasty))])],
+        lanes: vec![Lane::new(
+            nasty,
+            vec![Span::new(State::Running, 0, 10).labelled(nasty)],
+        )],
     };
     let text = svg(&timeline);
     assert!(!text.contains(nasty));
@@ -574,11 +567,14 @@ fn svg_survives_odd_input() {
     let timeline = Timeline {
         title: "bell \u{7} nul \u{0} fffe \u{FFFE}".into(),
         lanes: vec![
-            lane(
+            Lane::new(
                 &long,
-                vec![span(State::Running, u64::MAX - 1, u64::MAX, None)],
+                vec![Span::new(State::Running, u64::MAX - 1, u64::MAX)],
             ),
-            lane("backwards", vec![span(State::Hungry, 50, 10, Some(""))]),
+            Lane::new(
+                "backwards",
+                vec![Span::new(State::Hungry, 50, 10).labelled("")],
+            ),
         ],
     };
     let text = svg(&timeline);
@@ -604,11 +600,11 @@ fn svg_survives_odd_input() {
 fn svg_gives_tiny_spans_a_visible_width() {
     let timeline = Timeline {
         title: "t".into(),
-        lanes: vec![lane(
+        lanes: vec![Lane::new(
             "main",
             vec![
-                span(State::Running, 0, 10_000_000, None),
-                span(State::Blocked, 5_000_000, 5_000_000, None),
+                Span::new(State::Running, 0, 10_000_000),
+                Span::new(State::Blocked, 5_000_000, 5_000_000),
             ],
         )],
     };
@@ -627,7 +623,7 @@ fn svg_of_an_empty_timeline_says_nothing_recorded() {
         Timeline::default(),
         Timeline {
             title: "declared".into(),
-            lanes: vec![lane("main", Vec::new())],
+            lanes: vec![Lane::new("main", Vec::new())],
         },
     ] {
         let text = svg(&timeline);
