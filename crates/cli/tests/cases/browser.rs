@@ -20,9 +20,11 @@ use std::time::Duration;
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::emulation::{
     SetDeviceMetricsOverrideParams, SetEmulatedMediaParams, SetScriptExecutionDisabledParams,
+    SetTouchEmulationEnabledParams,
 };
 use chromiumoxide::cdp::browser_protocol::input::{
-    DispatchMouseEventParams, DispatchMouseEventType,
+    DispatchMouseEventParams, DispatchMouseEventType, DispatchTouchEventParams,
+    DispatchTouchEventType, MouseButton, TouchPoint,
 };
 use chromiumoxide::cdp::browser_protocol::log::EventEntryAdded;
 use chromiumoxide::cdp::js_protocol::runtime::{EventConsoleApiCalled, EventExceptionThrown};
@@ -517,4 +519,157 @@ async fn check_size(page: &chromiumoxide::Page, name: &str, width: i64) {
         reset, before["end"],
         "{name}: a double-click resets the view"
     );
+    check_gestures(page, name, before["id"].as_str().unwrap()).await;
+}
+
+/// The view of a timeline: (start, end) in ms.
+async fn view(page: &chromiumoxide::Page, id: &str) -> (f64, f64) {
+    let view = eval(
+        page,
+        &format!(
+            "(() => {{ const f = document.getElementById('{id}'); \
+               return [+f.dataset.viewStart, +f.dataset.viewEnd]; }})()"
+        ),
+    )
+    .await;
+    (view[0].as_f64().unwrap(), view[1].as_f64().unwrap())
+}
+
+/// Where a part of the timeline `id` is on the screen, scrolled into view:
+/// `what` is `svg` (at `at` of its width) or a button's `data-action`.
+async fn point(page: &chromiumoxide::Page, id: &str, what: &str, at: f64) -> Point {
+    let selector = if what == "svg" {
+        "svg".to_owned()
+    } else {
+        format!("button[data-action={what}]")
+    };
+    let p = eval(
+        page,
+        &format!(
+            "(() => {{ const f = document.getElementById('{id}'); f.scrollIntoView({{ block: 'center' }}); \
+               const r = f.querySelector('{selector}').getBoundingClientRect(); \
+               return [r.left + r.width * {at}, r.top + r.height / 2]; }})()"
+        ),
+    )
+    .await;
+    Point {
+        x: p[0].as_f64().unwrap(),
+        y: p[1].as_f64().unwrap(),
+    }
+}
+
+/// The buttons, a drag and a pinch, on the timeline `id` showing its whole
+/// run.
+async fn check_gestures(page: &chromiumoxide::Page, name: &str, id: &str) {
+    let whole = view(page, id).await;
+    let width = |v: (f64, f64)| v.1 - v.0;
+
+    page.click(point(page, id, "zoom-in", 0.5).await)
+        .await
+        .unwrap();
+    let zoomed = view(page, id).await;
+    let ratio = width(zoomed) / width(whole);
+    assert!(
+        (0.45..=0.55).contains(&ratio),
+        "{name}: + halves the view: {whole:?} → {zoomed:?}"
+    );
+
+    // Dragging to the left shows later times, at the same zoom.
+    let from = point(page, id, "svg", 0.6).await;
+    let mouse = |kind, x: f64, buttons| {
+        DispatchMouseEventParams::builder()
+            .r#type(kind)
+            .x(x)
+            .y(from.y)
+            .button(MouseButton::Left)
+            .buttons(buttons)
+            .click_count(1)
+            .build()
+            .unwrap()
+    };
+    page.execute(mouse(DispatchMouseEventType::MousePressed, from.x, 1))
+        .await
+        .unwrap();
+    for step in 1..=5 {
+        page.execute(mouse(
+            DispatchMouseEventType::MouseMoved,
+            from.x - 20.0 * f64::from(step),
+            1,
+        ))
+        .await
+        .unwrap();
+    }
+    page.execute(mouse(
+        DispatchMouseEventType::MouseReleased,
+        from.x - 100.0,
+        0,
+    ))
+    .await
+    .unwrap();
+    let dragged = view(page, id).await;
+    assert!(
+        dragged.0 > zoomed.0,
+        "{name}: a drag pans: {zoomed:?} → {dragged:?}"
+    );
+    assert!(
+        (width(dragged) - width(zoomed)).abs() < width(zoomed) * 0.01,
+        "{name}: a drag keeps the zoom: {zoomed:?} → {dragged:?}"
+    );
+
+    page.click(point(page, id, "reset", 0.5).await)
+        .await
+        .unwrap();
+    assert_eq!(view(page, id).await, whole, "{name}: \"whole run\" resets");
+
+    // Two fingers moving apart zoom in.
+    page.execute(
+        SetTouchEmulationEnabledParams::builder()
+            .enabled(true)
+            .max_touch_points(2)
+            .build()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let touch = |kind, spread: f64| {
+        let (left, right) = (
+            point(page, id, "svg", 0.5 - spread),
+            point(page, id, "svg", 0.5 + spread),
+        );
+        async move {
+            let (left, right) = (left.await, right.await);
+            let finger = |p: Point, n: f64| {
+                let mut t = TouchPoint::new(p.x, p.y);
+                t.id = Some(n);
+                t
+            };
+            // (The protocol's touchEnd wants an empty list of points, which
+            // this client leaves out of the message: lift the fingers by
+            // naming them, which Chromium accepts.)
+            DispatchTouchEventParams::builder()
+                .r#type(kind)
+                .touch_points(vec![finger(left, 0.0), finger(right, 1.0)])
+                .build()
+                .unwrap()
+        }
+    };
+    page.execute(touch(DispatchTouchEventType::TouchStart, 0.1).await)
+        .await
+        .unwrap();
+    for spread in [0.15, 0.2, 0.25, 0.3] {
+        page.execute(touch(DispatchTouchEventType::TouchMove, spread).await)
+            .await
+            .unwrap();
+    }
+    page.execute(touch(DispatchTouchEventType::TouchEnd, 0.3).await)
+        .await
+        .unwrap();
+    let pinched = view(page, id).await;
+    assert!(
+        width(pinched) < width(whole) * 0.8,
+        "{name}: spreading two fingers zooms in: {whole:?} → {pinched:?}"
+    );
+    page.execute(SetTouchEmulationEnabledParams::new(false))
+        .await
+        .unwrap();
 }
