@@ -12,6 +12,10 @@ use super::{Grant, Request, Waiter, WaiterError};
 use crate::sync::lock;
 
 /// The future returned by [`Waiter::acquire_async`].
+///
+/// A bad request resolves to its error at every poll. Once it has resolved
+/// to a grant, polling it again is a bug in the caller and panics (as an
+/// `async fn` does) rather than hand out a second grant.
 #[must_use = "futures do nothing unless polled"]
 pub struct Acquire<'a> {
     waiter: &'a Waiter,
@@ -19,16 +23,19 @@ pub struct Acquire<'a> {
     error: Option<WaiterError>,
     /// Ticket and slot once in line.
     queued: Option<(u64, Arc<Slot>)>,
+    /// It returned its grant.
+    resolved: bool,
 }
 
 impl<'a> Acquire<'a> {
-    /// `error`: the request's, returned by the first poll.
+    /// `error`: the request's, returned by every poll.
     pub(super) fn new(waiter: &'a Waiter, error: Option<WaiterError>, request: Request) -> Self {
         Self {
             waiter,
             request,
             error,
             queued: None,
+            resolved: false,
         }
     }
 }
@@ -38,36 +45,47 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if let Some(error) = this.error.take() {
-            return Poll::Ready(Err(error));
+        if let Some(error) = &this.error {
+            return Poll::Ready(Err(error.clone()));
         }
-        match &this.queued {
+        assert!(
+            !this.resolved,
+            "`Acquire` polled after it returned its grant"
+        );
+        let granted = match &this.queued {
             None => {
                 if this.waiter.attempt(&this.request) {
-                    return Poll::Ready(Ok(Grant::new(this.waiter, this.request.clone())));
-                }
-                let slot = Arc::new(Slot::new(Wake::Waker(cx.waker().clone())));
-                let joined = lock(&this.waiter.line).join(&this.waiter.book, &this.request, &slot);
-                match joined {
-                    None => Poll::Ready(Ok(Grant::new(this.waiter, this.request.clone()))),
-                    Some(ticket) => {
-                        this.queued = Some((ticket, slot));
-                        Poll::Pending
+                    true
+                } else {
+                    let slot = Arc::new(Slot::new(Wake::Waker(cx.waker().clone())));
+                    let joined =
+                        lock(&this.waiter.line).join(&this.waiter.book, &this.request, &slot);
+                    match joined {
+                        None => true,
+                        Some(ticket) => {
+                            this.queued = Some((ticket, slot));
+                            false
+                        }
                     }
                 }
             }
             Some((_, slot)) => {
                 if !slot.is_granted() {
                     slot.set_wake(Wake::Waker(cx.waker().clone()));
-                    // Granted between the check and the new waker?
-                    if !slot.is_granted() {
-                        return Poll::Pending;
-                    }
                 }
-                this.queued = None;
-                Poll::Ready(Ok(Grant::new(this.waiter, this.request.clone())))
+                // Granted before the check, or between it and the new waker?
+                let granted = slot.is_granted();
+                if granted {
+                    this.queued = None;
+                }
+                granted
             }
+        };
+        if !granted {
+            return Poll::Pending;
         }
+        this.resolved = true;
+        Poll::Ready(Ok(Grant::new(this.waiter, this.request.clone())))
     }
 }
 

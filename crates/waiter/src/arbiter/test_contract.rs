@@ -141,3 +141,34 @@ fn fifo_refuses_an_overtake_through_every_entry_point() {
     drop((w, later));
     assert_eq!(waiter.available(), [2, 1]);
 }
+
+/// A bad request's future gives its error at every poll; a future that
+/// returned its grant panics if polled again instead of granting twice.
+#[test]
+fn an_acquire_future_resolves_once() {
+    let waiter = Waiter::new([1]).unwrap();
+    let mut bad = waiter.acquire_async([3]);
+    for _ in 0..2 {
+        let Poll::Ready(Err(error)) = poll_once(&mut bad) else {
+            panic!("a bad request resolves to its error");
+        };
+        assert!(matches!(
+            error,
+            WaiterError::UnknownResource { resource: 3, .. }
+        ));
+    }
+    let mut good = waiter.acquire_async([0]);
+    let Poll::Ready(grant) = poll_once(&mut good) else {
+        panic!("a free resource is granted at once");
+    };
+    let grant = grant.unwrap();
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll_once(&mut good)));
+    let message = again.expect_err("a second poll panics");
+    assert_eq!(
+        message.downcast_ref::<&str>(),
+        Some(&"`Acquire` polled after it returned its grant")
+    );
+    assert_eq!(waiter.available(), [0], "no second grant");
+    drop((grant, good));
+    assert_eq!(waiter.available(), [1]);
+}
