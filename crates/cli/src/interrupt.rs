@@ -11,7 +11,9 @@
 //! - otherwise, after a moment for the lab to stop its children, the
 //!   process ends.
 //!
-//! A second signal ends the process at once. Either way the exit code is
+//! A second signal ends the process at once. Either way, every child
+//! process group still running is killed on the way out
+//! ([`waiter::child::kill_all`]), and the exit code is
 //! [`EXIT_CODE`], as shells expect.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,7 +51,8 @@ static SIGNALLED: AtomicBool = AtomicBool::new(false);
 pub(crate) fn install() {
     let _ = ctrlc::set_handler(|| {
         if SIGNALLED.swap(true, Ordering::SeqCst) {
-            // The second one: no more waiting.
+            // The second one: no more waiting, but no child left behind.
+            waiter::child::kill_all();
             std::process::exit(i32::from(EXIT_CODE));
         }
         STOP.request();
@@ -67,9 +70,11 @@ pub(crate) fn install() {
             .name("stopping".into())
             .spawn(move || {
                 std::thread::sleep(wait);
+                waiter::child::kill_all();
                 std::process::exit(i32::from(EXIT_CODE));
             });
         if ended.is_err() {
+            waiter::child::kill_all();
             std::process::exit(i32::from(EXIT_CODE));
         }
     });

@@ -52,6 +52,9 @@ fn run_json(args: &[&str], timeout: Duration) -> (String, Value) {
 mod bad_input;
 #[path = "cases/browser.rs"]
 mod browser;
+// Signals and closed pipes from outside.
+#[path = "cases/faults.rs"]
+mod faults;
 
 // ---------------------------------------------------------------- greet
 

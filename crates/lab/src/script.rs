@@ -31,6 +31,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
+use waiter::child::{GroupChild, ParentDeath};
 
 use crate::{Stop, duration};
 
@@ -67,30 +68,34 @@ pub fn run<T: DeserializeOwned>(
     std::fs::write(&path, script.text)
         .map_err(|e| format!("cannot write the Python script: {e}"))?;
     let shown = python.display();
-    let mut child = Command::new(python)
+    let mut command = Command::new(python);
+    command
         .arg(&path)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| match e.kind() {
+        .stderr(Stdio::piped());
+    // Its own process group, killed whole: a script's own children
+    // (CPython's process pool) go with it, even when only this process
+    // was signalled.
+    let mut child =
+        GroupChild::spawn(&mut command, ParentDeath::Kill).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => format!("{shown} was not found"),
             _ => format!("{shown} did not start: {e}"),
         })?;
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
+    let stdout = drain(child.child().stdout.take());
+    let stderr = drain(child.child().stderr.take());
     let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if stop.requested() => {
-                let _ = child.kill();
+                child.kill_group();
                 let _ = child.wait();
                 return Err(format!("{shown} was stopped: the run was interrupted"));
             }
             Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
+                child.kill_group();
                 let _ = child.wait();
                 return Err(format!(
                     "{shown} ran longer than {} and was stopped",
@@ -102,7 +107,8 @@ pub fn run<T: DeserializeOwned>(
         }
     };
     // The pipes close when the interpreter (and anything it started) is
-    // gone; do not wait for ever if a grandchild keeps them open.
+    // gone; `try_wait` killed its group, but a grandchild that left the
+    // group may keep them open: do not wait for ever.
     let grace = Duration::from_secs(2);
     let out = stdout.recv_timeout(grace).unwrap_or_default();
     let err = stderr.recv_timeout(grace).unwrap_or_default();

@@ -33,6 +33,8 @@
 #![warn(missing_docs)]
 
 pub mod arbiter;
+#[cfg(not(loom))]
+pub mod child;
 pub mod gil;
 pub mod pool;
 // Real processes and pipes: nothing for loom to model.

@@ -28,18 +28,15 @@
 //! assert!(error.contains("/no/such/python"), "{error}");
 //! ```
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::path::Path;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::convoy::{Case, Client};
 use super::workload::Workload;
-use crate::{Stop, duration};
+use crate::Stop;
+use crate::script::{self, Script};
 
 /// `python/gil_baseline.py`, as built into the library.
 pub const SCRIPT: &str = include_str!("../../../../python/gil_baseline.py");
@@ -189,7 +186,8 @@ pub fn seconds(s: f64) -> Duration {
     Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO)
 }
 
-/// Runs the script with `python`, at most `timeout`; `stop` kills it.
+/// Runs the script with `python`, at most `timeout`; `stop` kills it
+/// (with the processes it started: [`script::run`]).
 ///
 /// # Errors
 ///
@@ -203,113 +201,19 @@ pub fn run(
     timeout: Duration,
     stop: &Stop,
 ) -> Result<Baseline, String> {
-    let dir = TempDir::new().map_err(|e| format!("cannot write the Python script: {e}"))?;
-    let script = dir.0.join("gil_baseline.py");
-    std::fs::write(&script, SCRIPT).map_err(|e| format!("cannot write the Python script: {e}"))?;
-    let shown = python.display();
-    let mut child = Command::new(python)
-        .arg(&script)
-        .args(request.args())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => format!("{shown} was not found"),
-            _ => format!("{shown} did not start: {e}"),
-        })?;
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if stop.requested() => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("{shown} was stopped: the run was interrupted"));
-            }
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "{shown} ran longer than {} and was stopped",
-                    duration::format(timeout)
-                ));
-            }
-            Ok(None) => thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(format!("cannot wait for {shown}: {e}")),
-        }
+    let script = Script {
+        name: "gil_baseline.py",
+        text: SCRIPT,
     };
-    // The pipes close when the interpreter (and anything it started) is
-    // gone; do not wait for ever if a grandchild keeps them open.
-    let grace = Duration::from_secs(2);
-    let out = stdout.recv_timeout(grace).unwrap_or_default();
-    let err = stderr.recv_timeout(grace).unwrap_or_default();
-    if !status.success() {
-        let last = String::from_utf8_lossy(&err)
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .map(|l| format!(": {}", l.trim()))
-            .unwrap_or_default();
-        return Err(format!("{shown} failed ({status}){last}"));
-    }
-    serde_json::from_slice(&out)
-        .map_err(|e| format!("{shown} answered something else than the expected JSON ({e})"))
-}
-
-/// Reads a pipe to its end on a thread; the bytes arrive on the channel.
-fn drain(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    if let Some(mut pipe) = pipe {
-        let spawned = thread::Builder::new()
-            .name("python-output".into())
-            .spawn(move || {
-                let mut bytes = Vec::new();
-                let _ = pipe.read_to_end(&mut bytes);
-                let _ = tx.send(bytes);
-            });
-        // Without a thread the answer is simply empty.
-        drop(spawned);
-    }
-    rx
-}
-
-/// A fresh directory under the system's temporary directory, removed on
-/// drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> std::io::Result<Self> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let base = std::env::temp_dir();
-        for attempt in 0..100u32 {
-            let path = base.join(format!(
-                "waiter-gil-{}-{nanos}-{attempt}",
-                std::process::id()
-            ));
-            match std::fs::create_dir(&path) {
-                Ok(()) => return Ok(Self(path)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(std::io::Error::other("no free temporary directory name"))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    script::run(python, &script, &request.args(), timeout, stop)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::script::TempDir;
+    use std::thread;
+    use std::time::Instant;
 
     #[test]
     fn a_missing_interpreter_is_a_reason_not_an_error() {

@@ -1,6 +1,9 @@
 //! How an `order` run reads: its lines, its table and its conclusions,
 //! computed from the runs' figures.
 
+use std::collections::HashSet;
+use std::hash::Hash;
+
 use super::{Config, RunFigures};
 use crate::report::{Cell, Table};
 
@@ -21,12 +24,26 @@ pub(super) fn capitalised(word: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Orders longer than this are shown by their ends: a line or a table
+/// cell of thousands of numbers is read by nobody, and a table laid out
+/// around one takes time that grows faster than its length. The report's
+/// figures keep every order whole.
+pub(super) const SHOWN_IN_FULL: usize = 24;
+
+/// `3 1 2`, or for a long order its first and last numbers:
+/// `1 2 … 40000 (40000 tasks)`.
 pub(super) fn join(order: &[u64]) -> String {
-    order
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(" ")
+    let words = |part: &[u64]| {
+        part.iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if order.len() <= SHOWN_IN_FULL {
+        return words(order);
+    }
+    let (head, tail) = (&order[..16], &order[order.len() - 4..]);
+    format!("{} … {} ({} tasks)", words(head), words(tail), order.len())
 }
 
 pub(super) fn side_by_side(synced: &[RunFigures], racy: &[RunFigures]) -> Table {
@@ -54,14 +71,10 @@ pub(super) fn side_by_side(synced: &[RunFigures], racy: &[RunFigures]) -> Table 
     table
 }
 
-pub(super) fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> usize {
-    let mut seen: Vec<T> = Vec::new();
-    for item in items {
-        if !seen.contains(&item) {
-            seen.push(item);
-        }
-    }
-    seen.len()
+/// How many different items: linear in their number (hashed), as every
+/// step of `order` must be in `--tasks` and `--runs`.
+pub(super) fn distinct<T: Hash + Eq>(items: impl Iterator<Item = T>) -> usize {
+    items.collect::<HashSet<T>>().len()
 }
 
 pub(super) fn conclusions(

@@ -141,3 +141,43 @@ fn distinct_counts_unique_items() {
     assert_eq!(plural(1, "run"), "1 run");
     assert_eq!(plural(3, "run"), "3 runs");
 }
+
+#[test]
+fn a_short_order_is_shown_whole_and_a_long_one_by_its_ends() {
+    assert_eq!(join(&[3, 1, 2]), "3 1 2");
+    let whole: Vec<u64> = (1..=SHOWN_IN_FULL as u64).collect();
+    assert!(!join(&whole).contains('…'));
+    let long: Vec<u64> = (1..=40_000).collect();
+    assert_eq!(
+        join(&long),
+        "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 … 39997 39998 39999 40000 (40000 tasks)"
+    );
+}
+
+#[test]
+fn the_table_and_the_lines_stay_short_however_many_tasks() {
+    // What the terminal lays out does not grow with the tasks: the cost of
+    // laying out a table grows faster than its cells.
+    let config = Config {
+        tasks: 5_000,
+        runs: 2,
+        steps: 1,
+        max_work: 0,
+        gap: 0,
+        ..small()
+    };
+    let console = Arc::new(Buffer::new());
+    let report = run(&config, Arc::clone(&console)).unwrap();
+    let longest_cell = report.tables[0]
+        .rows
+        .iter()
+        .flatten()
+        .map(|cell| cell.display().len())
+        .max()
+        .unwrap();
+    assert!(longest_cell < 200, "a cell of {longest_cell} bytes");
+    assert!(console.contents().lines().all(|line| line.len() < 200));
+    // The figures keep every order whole.
+    let synced = &report.figures["synchronised"];
+    assert_eq!(synced[0]["order"].as_array().unwrap().len(), 5_000);
+}

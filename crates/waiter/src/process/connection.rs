@@ -156,7 +156,13 @@ impl Connection {
         slot: usize,
     ) -> Result<Arc<Connection>, ProcessError> {
         let config = &shared.config;
-        let mut child = Command::new(&config.program)
+        let mut command = Command::new(&config.program);
+        // A group of its own, so that a kill reaches what a task started
+        // too. No parent-death signal: a replacement is started from the
+        // reader thread of the worker it replaces, which ends first; the
+        // end of stdin tells a worker that its parent is gone.
+        crate::child::isolate(&mut command, crate::child::ParentDeath::Ignore);
+        let mut child = command
             .args(&config.args)
             .env(WORKER_ENV, "1")
             .stdin(Stdio::piped())
@@ -301,7 +307,11 @@ impl Connection {
     }
 
     fn kill(&self) {
-        let _ = lock(&self.child).kill();
+        let mut child = lock(&self.child);
+        // Not reaped yet (only `ended` reaps, after this): the pid still
+        // names this worker's group.
+        crate::child::kill_group(self.pid);
+        let _ = child.kill();
     }
 
     pub(crate) fn join_reader(&self) {
