@@ -87,13 +87,15 @@ pub fn run<T: DeserializeOwned>(
     let stderr = drain(child.child().stderr.take());
     let deadline = Instant::now() + timeout;
     let status = loop {
+        // A stop wins over an answer that came at the same moment: the run
+        // is interrupted either way.
+        if stop.requested() {
+            child.kill_group();
+            let _ = child.wait();
+            return Err(format!("{shown} was stopped: the run was interrupted"));
+        }
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if stop.requested() => {
-                child.kill_group();
-                let _ = child.wait();
-                return Err(format!("{shown} was stopped: the run was interrupted"));
-            }
             Ok(None) if Instant::now() >= deadline => {
                 child.kill_group();
                 let _ = child.wait();
