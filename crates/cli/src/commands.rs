@@ -44,6 +44,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         None => return tour::run(TourArgs::default()),
         Some(Command::Tour(args)) => return tour::run(args),
         Some(Command::Greet(args)) => args.plan(),
+        Some(Command::Async(args)) => args.plan(),
         Some(Command::Order(args)) => args.plan(),
         Some(Command::Cores(args)) => args.plan(),
         Some(Command::Dine(args)) => args.plan(),

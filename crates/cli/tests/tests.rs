@@ -967,11 +967,12 @@ fn the_quick_tour_runs_every_part_and_writes_a_report_to_look_at() {
 
     // The parts, in the note's order, each with its words and its results.
     let headings = [
-        "1/5 · Sync vs async: one thread, two threads, a pool",
-        "2/5 · Concurrency: a different order, the same outcome",
-        "3/5 · Parallelism: processors, cores, threads and processes",
-        "4/5 · The dining philosophers, fed by a waiter",
-        "5/5 · Processes and the GIL",
+        "1/6 · Sync vs async: one thread, two threads, a pool",
+        "2/6 · Asynchronous: one thread, an event loop",
+        "3/6 · Concurrency: a different order, the same outcome",
+        "4/6 · Parallelism: processors, cores, threads and processes",
+        "5/6 · The dining philosophers, fed by a waiter",
+        "6/6 · Processes and the GIL",
     ];
     let mut at = 0;
     for heading in headings {
@@ -983,6 +984,8 @@ fn the_quick_tour_runs_every_part_and_writes_a_report_to_look_at() {
     for line in [
         "Hello, Ana",
         "Thread pool total time:",
+        "mini join total time:",
+        "the loop's lag: how late a heartbeat wakes",
         "Reduce waiting time",
         "time slicing",
         "Conclusions:",
@@ -1000,7 +1003,7 @@ fn the_quick_tour_runs_every_part_and_writes_a_report_to_look_at() {
     let reports = read_json(&report.join("report.json"));
     let reports = reports.as_array().expect("an array of reports");
     let ids: Vec<&str> = reports.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["greet", "order", "cores", "dine", "gil"]);
+    assert_eq!(ids, ["greet", "async", "order", "cores", "dine", "gil"]);
     let timelines: Vec<&Value> = reports
         .iter()
         .flat_map(|r| r["timelines"].as_array().unwrap())

@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use crate::dine::{self, Strategy};
 use crate::input::Scripted;
-use crate::{Ctx, Error, Experiment, Report, cores, gil, greet, order};
+use crate::{Ctx, Error, Experiment, Report, asynchrony, cores, gil, greet, order};
 
 /// The tour's id, also its subcommand.
 pub const ID: &str = "tour";
@@ -71,7 +71,7 @@ pub struct Part {
 }
 
 /// Every part, in the note's order.
-pub const PARTS: [Part; 5] = [
+pub const PARTS: [Part; 6] = [
     Part {
         id: greet::ID,
         heading: "Sync vs async: one thread, two threads, a pool",
@@ -79,6 +79,15 @@ pub const PARTS: [Part; 5] = [
             "Synchronous: actions that happen one after another. ask_user waits for a person, complex_calculation computes, and one thread does one, then the other: the total is the sum.",
             "What's the point of threads? Reduce waiting time: with two threads, the calculation runs while the user is still typing, and the total is about the longer of the two.",
             "A pool used as a scope (ThreadPoolExecutor in a with block) does the same, and leaving the block waits for the work.",
+        ],
+    },
+    Part {
+        id: asynchrony::ID,
+        heading: "Asynchronous: one thread, an event loop",
+        words: &[
+            "Asynchronous: actions that don't necessarily happen after one another. An event loop runs many tasks on ONE thread: a task that waits (await) gives the thread back, and another runs.",
+            "So the wait for the user overlaps the calculation with no second thread. But a task that computes without awaiting stops every other task on the loop: a heartbeat shows how late it wakes.",
+            "Shown on a small event loop written for this lab (it draws every poll and why), beside tokio and real asyncio.",
         ],
     },
     Part {
@@ -198,6 +207,18 @@ impl Config {
             python: self.python.clone(),
             ..gil::Config::default()
         };
+        // The calculation lasts long enough to stand far above a 1 ms tick
+        // even in --quick; fewer sleeps in --quick; the pool's run is
+        // scaled to a few rounds of its 64 workers.
+        let asynchrony = asynchrony::Config {
+            name: self.name.clone(),
+            typing: if quick { ms(200) } else { ms(600) },
+            work: if quick { ms(100) } else { ms(200) },
+            sleepers: if quick { 1_000 } else { 10_000 },
+            pool_sleepers: if quick { 128 } else { 320 },
+            python: self.python.clone(),
+            ..asynchrony::Config::default()
+        };
         PartConfigs {
             greet,
             typing,
@@ -205,6 +226,7 @@ impl Config {
             cores,
             dine,
             gil,
+            asynchrony,
         }
     }
 }
@@ -224,6 +246,8 @@ pub struct PartConfigs {
     pub dine: dine::Config,
     /// `gil`.
     pub gil: gil::Config,
+    /// `async`.
+    pub asynchrony: asynchrony::Config,
 }
 
 impl PartConfigs {
@@ -236,6 +260,7 @@ impl PartConfigs {
             cores::ID => &self.cores,
             dine::ID => &self.dine,
             gil::ID => &self.gil,
+            asynchrony::ID => &self.asynchrony,
             _ => return None,
         })
     }
@@ -380,7 +405,7 @@ mod tests {
     #[test]
     fn parts_follow_the_note_and_say_it_in_a_few_lines() {
         let ids: Vec<&str> = PARTS.iter().map(|part| part.id).collect();
-        assert_eq!(ids, ["greet", "order", "cores", "dine", "gil"]);
+        assert_eq!(ids, ["greet", "async", "order", "cores", "dine", "gil"]);
         for part in PARTS {
             assert!(
                 (2..=3).contains(&part.words.len()),
@@ -401,6 +426,11 @@ mod tests {
         assert!(quick.cores.work < full.cores.work);
         assert!(quick.dine.duration < full.dine.duration);
         assert!(quick.gil.scale < full.gil.scale);
+        assert!(quick.asynchrony.work < full.asynchrony.work);
+        assert!(quick.asynchrony.sleepers < full.asynchrony.sleepers);
+        for configs in [&quick, &full] {
+            configs.asynchrony.validate().unwrap();
+        }
         assert_eq!(full.dine.strategies, Strategy::ALL.to_vec());
     }
 

@@ -10,6 +10,7 @@
 //! running (stdin closed, a file that cannot be written) is the commands'
 //! business.
 
+mod asynchrony;
 mod cores;
 mod dine;
 mod gil;
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub(crate) use asynchrony::AsyncArgs;
 pub(crate) use cores::CoresArgs;
 pub(crate) use dine::DineArgs;
 pub(crate) use gil::GilArgs;
@@ -44,13 +46,18 @@ pub(crate) struct Cli {
 /// The experiments.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// The whole note, in order: greet, order, cores, dine and gil at
+    /// The whole note, in order: greet, async, order, cores, dine and gil at
     /// sizes that take under a minute (--quick: under 15 s), with an HTML
     /// report. The default.
     Tour(TourArgs),
     /// ask_user + complex_calculation, on one thread, two threads and a pool
     /// of 2: the total is the sum of the parts, then about the longer one.
     Greet(GreetArgs),
+    /// Async: the note's two functions as tasks on ONE thread (an event
+    /// loop); a heartbeat's lag beside a task that never awaits, offloaded
+    /// or cooperative; a teaching loop beside tokio and asyncio; 10,000
+    /// sleeps as threads and as tasks.
+    Async(AsyncArgs),
     /// k tasks, R runs: a different finishing order every run, the same
     /// total; then a read-then-write race that loses updates.
     Order(OrderArgs),
@@ -92,6 +99,7 @@ impl Cli {
     pub(crate) fn check(&self) -> Result<(), (&'static str, String)> {
         match &self.command {
             Some(Command::Dine(args)) => args.check().map_err(|e| ("dine", e)),
+            Some(Command::Async(args)) => args.check().map_err(|e| ("async", e)),
             _ => Ok(()),
         }
     }

@@ -32,8 +32,9 @@ pub(crate) struct TourArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) trace: Option<PathBuf>,
 
-    /// The Python interpreter for the gil part's CPython rows; if it cannot
-    /// run, those rows say "not run", and why [default: python3].
+    /// The Python interpreter for the CPython rows of the async and gil
+    /// parts; if it cannot run, those rows say "not run", and why
+    /// [default: python3].
     #[arg(long, value_name = "PATH")]
     pub(crate) python: Option<PathBuf>,
 

@@ -191,6 +191,112 @@ const CASES: &[(&[&str], &str)] = &[
         &["greet", "--json", "a", "--json", "b"],
         "cannot be used multiple",
     ),
+    // ------------------------------------------------------------- async
+    (&["async", "--nope"], "unexpected argument '--nope' found"),
+    (&["async", "extra"], "unexpected argument 'extra' found"),
+    (
+        &["async", "--name"],
+        "a value is required for '--name <NAME>'",
+    ),
+    (&["async", "--typing", "5"], "'5' has no unit"),
+    (&["async", "--typing", "-1s"], "is negative"),
+    (
+        &["async", "--typing", "31s"],
+        "must be from 0 ns to 30.00 s",
+    ),
+    (&["async", "--typing", "--work"], "looks like an option"),
+    (&["async", "--typing"], "a value is required for '--typing"),
+    (
+        &["async", "--work", "9ms"],
+        "must be from 10.0 ms to 10.00 s",
+    ),
+    (
+        &["async", "--work", "11s"],
+        "must be from 10.0 ms to 10.00 s",
+    ),
+    (&["async", "--work", "0"], "'0' has no unit"),
+    (&["async", "--work", "x"], "'x'"),
+    (&["async", "--work", ""], "a value is required for '--work"),
+    (
+        &["async", "--tick", "99us"],
+        "must be from 100.0 µs to 100.0 ms",
+    ),
+    (
+        &["async", "--tick", "1s"],
+        "must be from 100.0 µs to 100.0 ms",
+    ),
+    (&["async", "--tick", "-1ms"], "is negative"),
+    (
+        &["async", "--slice", "0s"],
+        "must be from 100.0 µs to 1.00 s",
+    ),
+    (
+        &["async", "--slice", "2s"],
+        "must be from 100.0 µs to 1.00 s",
+    ),
+    (&["async", "--nap", "0ms"], "must be from 1.0 ms to 10.00 s"),
+    (&["async", "--nap", "1h"], "must be from 1.0 ms to 10.00 s"),
+    (&["async", "--sleepers", "0"], "must be at least 1"),
+    (
+        &["async", "--sleepers", "-1"],
+        "must be a positive whole number",
+    ),
+    (
+        &["async", "--sleepers", "20001"],
+        "too large (at most 20000)",
+    ),
+    (
+        &["async", "--sleepers", "1.5"],
+        "'1.5' is not a whole number",
+    ),
+    (&["async", "--sleepers", ""], "a number is required"),
+    (&["async", "--pool-workers", "0"], "must be at least 1"),
+    (
+        &["async", "--pool-workers", "1025"],
+        "too large (at most 1024)",
+    ),
+    (&["async", "--pool-sleepers", "0"], "must be at least 1"),
+    (
+        &["async", "--pool-sleepers", "x"],
+        "'x' is not a whole number",
+    ),
+    (
+        &["async", "--python"],
+        "a value is required for '--python <PATH>'",
+    ),
+    (
+        &["async", "--python", ""],
+        "a value is required for '--python",
+    ),
+    (
+        &["async", "--json", ""],
+        "a value is required for '--json <FILE>'",
+    ),
+    (
+        &["async", "--report"],
+        "a value is required for '--report <DIR>'",
+    ),
+    (
+        &["async", "--trace"],
+        "a value is required for '--trace <FILE>'",
+    ),
+    // What one value cannot say: settings that contradict each other.
+    (
+        &["async", "--tick", "20ms", "--work", "10ms"],
+        "shorter than --work",
+    ),
+    (
+        &["async", "--slice", "300ms"],
+        "must be at most --work (200.0 ms)",
+    ),
+    (
+        &["async", "--sleepers", "10", "--pool-sleepers", "11"],
+        "--pool-sleepers (11) must be at most --sleepers (10)",
+    ),
+    (
+        &["async", "--pool-workers", "1", "--pool-sleepers", "1000"],
+        "the pool would sleep for 100.00 s",
+    ),
     // ------------------------------------------------------------- order
     (&["order", "--nope"], "unexpected argument '--nope' found"),
     (&["order", "-x"], "unexpected argument '-x' found"),
@@ -790,6 +896,29 @@ const ACCEPTED: &[&[&str]] = &[
         "/no/such/python",
     ],
     &["tour", "--quick", "--parts", "order", "--no-report"],
+    &[
+        "async",
+        "--name",
+        "",
+        "--typing",
+        "0s",
+        "--work",
+        "10ms",
+        "--tick",
+        "100us",
+        "--slice",
+        "10ms",
+        "--sleepers",
+        "1",
+        "--nap",
+        "1ms",
+        "--pool-workers",
+        "1024",
+        "--pool-sleepers",
+        "1",
+        "--python",
+        "/no/such/python",
+    ],
 ];
 
 /// Runs `waiter ARGS` in `dir` with empty stdin and a timeout.
@@ -853,7 +982,7 @@ fn the_table_tries_every_subcommand_and_every_option_with_a_value() {
     // `--option <VALUE>`, and each must appear in some case.
     let dir = tempfile::tempdir().unwrap();
     let mut missing = Vec::new();
-    for sub in ["tour", "greet", "order", "cores", "dine", "gil"] {
+    for sub in ["tour", "greet", "async", "order", "cores", "dine", "gil"] {
         let output = run(&[sub, "--help"], dir.path(), TIMEOUT);
         assert_eq!(output.status.code(), Some(0), "{sub} --help");
         let help = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -910,8 +1039,19 @@ fn paths_that_cannot_be_written_are_refused_before_the_run() {
     std::fs::write(&file, "not a folder").unwrap();
     let under_file = file.join("out");
     let under_file = under_file.to_str().unwrap();
-    let experiments: [&[&str]; 5] = [
+    let experiments: [&[&str]; 6] = [
         &["greet", "--name", "A", "--typing", "0s", "--n", "1"],
+        &[
+            "async",
+            "--typing",
+            "0s",
+            "--work",
+            "10ms",
+            "--sleepers",
+            "1",
+            "--python",
+            "/no/such/python",
+        ],
         &["order", "--tasks", "1", "--runs", "1"],
         &[
             "cores",

@@ -86,9 +86,9 @@ pub struct Answer {
     pub squares: u64,
     /// One entry per heartbeat case that ran.
     pub heartbeat: Vec<PyCase>,
-    /// What debug mode logged, per case (`blocked`, `cooperative`).
+    /// The cases run again in debug mode (`blocked`, `cooperative`).
     #[serde(default)]
-    pub debug: std::collections::BTreeMap<String, Vec<String>>,
+    pub debug: Vec<PyDebug>,
     /// The many sleeps, if they ran.
     pub sleepers: Option<PySleepers>,
     /// What failed inside the script (the rest ran).
@@ -107,6 +107,17 @@ pub struct PyCase {
     pub work_ms: Option<f64>,
 }
 
+/// A case run again in asyncio's debug mode.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PyDebug {
+    /// `blocked` or `cooperative`.
+    pub case: String,
+    /// How long the calculation computed this time, in milliseconds.
+    pub work_ms: Option<f64>,
+    /// What debug mode logged (warnings and worse), as asyncio wrote it.
+    pub warnings: Vec<String>,
+}
+
 /// The many sleeps in asyncio.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PySleepers {
@@ -122,6 +133,11 @@ impl Answer {
     /// The case named `case`, if it ran.
     pub fn case(&self, case: &str) -> Option<&PyCase> {
         self.heartbeat.iter().find(|c| c.case == case)
+    }
+
+    /// The debug-mode run of `case`, if it ran.
+    pub fn debug_of(&self, case: &str) -> Option<&PyDebug> {
+        self.debug.iter().find(|c| c.case == case)
     }
 }
 
@@ -217,11 +233,13 @@ mod tests {
     fn answers_parse() {
         let text = r#"{"implementation": "cpython", "python": "3.11.7", "switch_interval_s": 0.005,
             "slow_callback_s": 0.1, "squares": 1000, "heartbeat": [{"case": "blocked", "lags_ms": [0.1, 190.0], "work_ms": 190.5}],
-            "debug": {"blocked": ["Executing <Task x> took 0.190 seconds"], "cooperative": []},
+            "debug": [{"case": "blocked", "work_ms": 190.0, "warnings": ["Executing <Task x> took 0.190 seconds"]},
+                      {"case": "cooperative", "work_ms": 190.0, "warnings": []}],
             "sleepers": {"sleeps": 10, "wall_s": 0.1, "extra_rss_kib": null}, "errors": []}"#;
         let answer: Answer = serde_json::from_str(text).unwrap();
         assert_eq!(answer.case("blocked").unwrap().lags_ms.len(), 2);
         assert!(answer.case("alone").is_none());
-        assert_eq!(answer.debug["blocked"].len(), 1);
+        assert_eq!(answer.debug_of("blocked").unwrap().warnings.len(), 1);
+        assert!(answer.debug_of("alone").is_none());
     }
 }

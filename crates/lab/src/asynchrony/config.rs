@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::duration;
 use crate::error::Error;
+use crate::limits::Limit;
 
 /// The experiment's settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,13 +38,14 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// The note's numbers where it has some: a 200 ms calculation, a 1 ms
+    /// The note's numbers where it has some: a user who types for 1.5 s, a
+    /// 200 ms calculation, a 1 ms
     /// heartbeat, 10,000 sleeps of 100 ms; the pool runs 640 of them (10
     /// rounds of its 64 workers, 1 s); no CPython (the CLI turns it on).
     fn default() -> Self {
         Self {
             name: "Ana".to_owned(),
-            typing: Duration::from_millis(1_000),
+            typing: Duration::from_millis(1_500),
             work: Duration::from_millis(200),
             tick: Duration::from_millis(1),
             slice: Duration::from_millis(2),
@@ -57,49 +59,56 @@ impl Default for Config {
     }
 }
 
-/// The limits of every setting, inclusive: (smallest, largest).
-pub mod limits {
-    use std::time::Duration;
+/// `typing`.
+pub const TYPING: Limit<Duration> = Limit::new("typing", Duration::ZERO, Duration::from_secs(30));
+/// `work`: long enough to stand above a 1 ms tick, short enough to wait for.
+pub const WORK: Limit<Duration> =
+    Limit::new("work", Duration::from_millis(10), Duration::from_secs(10))
+        .because("a shorter calculation is lost among the heartbeat's ticks");
+/// `tick`.
+pub const TICK: Limit<Duration> = Limit::new(
+    "tick",
+    Duration::from_micros(100),
+    Duration::from_millis(100),
+);
+/// `slice`.
+pub const SLICE: Limit<Duration> =
+    Limit::new("slice", Duration::from_micros(100), Duration::from_secs(1));
+/// `sleepers`: 10,000 threads is what the note's machine handles; more
+/// would test the system's thread limit, not async.
+pub const SLEEPERS: Limit<usize> = Limit::new("sleepers", 1, 20_000);
+/// `nap`.
+pub const NAP: Limit<Duration> =
+    Limit::new("nap", Duration::from_millis(1), Duration::from_secs(10));
+/// `pool_workers`.
+pub const POOL_WORKERS: Limit<usize> = Limit::new("pool-workers", 1, 1_024);
+/// `pool_sleepers` (also at most `sleepers`).
+pub const POOL_SLEEPERS: Limit<usize> = Limit::new("pool-sleepers", 1, 20_000);
+/// The pool's rounds (`pool_sleepers / pool_workers`, rounded up) times
+/// `nap` stays under this.
+pub const POOL_TIME: Duration = Duration::from_secs(60);
 
-    /// `typing`.
-    pub const TYPING: (Duration, Duration) = (Duration::ZERO, Duration::from_secs(30));
-    /// `work`: long enough to stand above a 1 ms tick, short enough to wait for.
-    pub const WORK: (Duration, Duration) = (Duration::from_millis(10), Duration::from_secs(10));
-    /// `tick`.
-    pub const TICK: (Duration, Duration) = (Duration::from_micros(100), Duration::from_millis(100));
-    /// `slice`.
-    pub const SLICE: (Duration, Duration) = (Duration::from_micros(100), Duration::from_secs(1));
-    /// `sleepers`: 10,000 threads is what the note's machine handles; more
-    /// would test the system's thread limit, not async.
-    pub const SLEEPERS: (usize, usize) = (1, 20_000);
-    /// `nap`.
-    pub const NAP: (Duration, Duration) = (Duration::from_millis(1), Duration::from_secs(10));
-    /// `pool_workers`.
-    pub const POOL_WORKERS: (usize, usize) = (1, 1_024);
-    /// The pool's rounds (`pool_sleepers / pool_workers`, rounded up) times
-    /// `nap` stays under this.
-    pub const POOL_TIME: Duration = Duration::from_secs(60);
-}
-
-/// Checks a configuration; the CLI rejects the same values earlier, with
-/// the same limits.
+/// Checks a configuration; the CLI checks the same [`Limit`]s earlier, and
+/// the settings that contradict each other here too.
 ///
 /// # Errors
 ///
-/// [`Error::Config`] naming the setting, its value and its limits.
+/// [`Error::Config`] naming the setting and what is wrong with it.
 pub fn validate(config: &Config) -> Result<(), Error> {
-    within("--typing", config.typing, limits::TYPING)?;
-    within("--work", config.work, limits::WORK)?;
-    within("--tick", config.tick, limits::TICK)?;
-    within("--slice", config.slice, limits::SLICE)?;
-    within("--nap", config.nap, limits::NAP)?;
-    count("--sleepers", config.sleepers, limits::SLEEPERS)?;
-    count("--pool-workers", config.pool_workers, limits::POOL_WORKERS)?;
-    count(
-        "--pool-sleepers",
-        config.pool_sleepers,
-        (1, config.sleepers),
-    )?;
+    TYPING.check(config.typing)?;
+    WORK.check(config.work)?;
+    TICK.check(config.tick)?;
+    SLICE.check(config.slice)?;
+    NAP.check(config.nap)?;
+    SLEEPERS.check(config.sleepers)?;
+    POOL_WORKERS.check(config.pool_workers)?;
+    POOL_SLEEPERS.check(config.pool_sleepers)?;
+    if config.pool_sleepers > config.sleepers {
+        return Err(Error::Config(format!(
+            "--pool-sleepers ({}) must be at most --sleepers ({})",
+            config.pool_sleepers, config.sleepers
+        )));
+    }
     if config.tick >= config.work {
         return Err(Error::Config(format!(
             "--tick ({}) must be shorter than --work ({}): the heartbeat has to tick during the calculation",
@@ -115,14 +124,14 @@ pub fn validate(config: &Config) -> Result<(), Error> {
         )));
     }
     let pool_time = config.nap * rounds(config.pool_sleepers, config.pool_workers);
-    if pool_time > limits::POOL_TIME {
+    if pool_time > POOL_TIME {
         return Err(Error::Config(format!(
             "the pool would sleep for {} ({} sleeps of {} on {} workers); at most {}: fewer --pool-sleepers or more --pool-workers",
             duration::format(pool_time),
             config.pool_sleepers,
             duration::format(config.nap),
             config.pool_workers,
-            duration::format(limits::POOL_TIME)
+            duration::format(POOL_TIME)
         )));
     }
     if config.python_timeout.is_zero() {
@@ -136,27 +145,6 @@ pub fn validate(config: &Config) -> Result<(), Error> {
 /// How many rounds `workers` need for `tasks`.
 pub(crate) fn rounds(tasks: usize, workers: usize) -> u32 {
     u32::try_from(tasks.div_ceil(workers.max(1))).unwrap_or(u32::MAX)
-}
-
-fn within(flag: &str, value: Duration, (low, high): (Duration, Duration)) -> Result<(), Error> {
-    if value < low || value > high {
-        return Err(Error::Config(format!(
-            "{flag} must be from {} to {}, not {}",
-            duration::format(low),
-            duration::format(high),
-            duration::format(value)
-        )));
-    }
-    Ok(())
-}
-
-fn count(flag: &str, value: usize, (low, high): (usize, usize)) -> Result<(), Error> {
-    if value < low || value > high {
-        return Err(Error::Config(format!(
-            "{flag} must be from {low} to {high}, not {value}"
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

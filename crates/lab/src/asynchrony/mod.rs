@@ -60,7 +60,10 @@ pub mod sleepers;
 #[cfg(test)]
 mod tests;
 
-pub use config::{Config, limits, validate};
+pub use config::{
+    Config, NAP, POOL_SLEEPERS, POOL_TIME, POOL_WORKERS, SLEEPERS, SLICE, TICK, TYPING, WORK,
+    validate,
+};
 pub use lag::Lag;
 pub use programs::{Calculation, Case, Order};
 pub use runtime::Runtime;
@@ -490,10 +493,10 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
             sleepers_rows.push(row);
             let warnings = |case: &str| -> Vec<asyncio::SlowCallback> {
                 answer
-                    .debug
-                    .get(case)
-                    .map(|said| {
-                        said.iter()
+                    .debug_of(case)
+                    .map(|run| {
+                        run.warnings
+                            .iter()
                             .map(|m| asyncio::SlowCallback::parse(m))
                             .collect()
                     })

@@ -287,6 +287,50 @@ impl Held {
     }
 }
 
+/// Whether moving the calculation off the loop (or cutting it in slices)
+/// freed the loop: its worst lag at most half the blocked one's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Freed {
+    /// At most half as late as blocked.
+    Yes { max: Duration, blocked: Duration },
+    /// More than half as late as blocked.
+    NotThisTime { max: Duration, blocked: Duration },
+}
+
+impl Freed {
+    pub(super) fn of(case: Option<Lag>, blocked: Option<Lag>) -> Option<Self> {
+        let (max, blocked) = (ms(case?.lag_max_ms), ms(blocked?.lag_max_ms));
+        Some(if max * 2 <= blocked {
+            Freed::Yes { max, blocked }
+        } else {
+            Freed::NotThisTime { max, blocked }
+        })
+    }
+}
+
+/// The Rust calculation took far longer than it was sized for: other
+/// programs had the cores.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Busy {
+    target: Duration,
+    longest: Duration,
+}
+
+impl Busy {
+    /// Half again as long as sized, or more.
+    pub(super) fn of(figures: &Figures) -> Option<Self> {
+        let target = us(figures.work_us);
+        let longest = figures
+            .heartbeat
+            .iter()
+            .filter(|r| r.runtime != Runtime::Asyncio)
+            .filter_map(|r| r.work_ms)
+            .map(ms)
+            .max()?;
+        (longest.as_secs_f64() >= 1.5 * target.as_secs_f64()).then_some(Self { target, longest })
+    }
+}
+
 fn row(figures: &Figures, runtime: Runtime, case: Case) -> Option<&HeartbeatRow> {
     figures
         .heartbeat
@@ -359,25 +403,41 @@ fn heartbeat_conclusions(figures: &Figures, lines: &mut Vec<String>) {
                 ),
             });
         }
-        if let (Some(off), Some(blocked)) = (
-            lag(figures, runtime, Case::Offloaded),
-            lag(figures, runtime, Case::Blocked),
-        ) {
-            let alone = lag(figures, runtime, Case::Alone);
-            lines.push(format!(
-                "{runtime}, offloaded to a pool thread: the worst tick came {} late (blocked: {}{}): the loop's thread stayed free while another thread computed.",
-                fmt(ms(off.lag_max_ms)),
-                fmt(ms(blocked.lag_max_ms)),
-                alone.map(|a| format!("; alone: {}", fmt(ms(a.lag_max_ms)))).unwrap_or_default()
-            ));
+        let blocked = lag(figures, runtime, Case::Blocked);
+        let alone = lag(figures, runtime, Case::Alone)
+            .map(|a| format!("; alone: {}", fmt(ms(a.lag_max_ms))))
+            .unwrap_or_default();
+        if let Some(freed) = Freed::of(lag(figures, runtime, Case::Offloaded), blocked) {
+            lines.push(match freed {
+                Freed::Yes { max, blocked } => format!(
+                    "{runtime}, offloaded to a pool thread: the worst tick came {} late (blocked: {}{alone}): the loop's thread stayed free while another thread computed.",
+                    fmt(max),
+                    fmt(blocked)
+                ),
+                Freed::NotThisTime { max, blocked } => format!(
+                    "{runtime}, offloaded to a pool thread: the worst tick still came {} late (blocked: {}{alone}): not even half as late, so something else held the loop's thread this time, not the calculation.",
+                    fmt(max),
+                    fmt(blocked)
+                ),
+            });
         }
-        if let Some(coop) = lag(figures, runtime, Case::Cooperative) {
-            lines.push(format!(
-                "{runtime}, cooperative (yields every {}): the worst tick came {} late, {:.1} slices: a task that awaits often lets the others run in between.",
-                fmt(slice),
-                fmt(ms(coop.lag_max_ms)),
-                ms(coop.lag_max_ms).as_secs_f64() / slice.as_secs_f64().max(1e-9)
-            ));
+        if let Some(freed) = Freed::of(lag(figures, runtime, Case::Cooperative), blocked) {
+            let slices = |max: Duration| max.as_secs_f64() / slice.as_secs_f64().max(1e-9);
+            lines.push(match freed {
+                Freed::Yes { max, blocked } => format!(
+                    "{runtime}, cooperative (yields every {}): the worst tick came {} late, {:.1} slices (blocked: {}): a task that awaits often lets the others run in between.",
+                    fmt(slice),
+                    fmt(max),
+                    slices(max),
+                    fmt(blocked)
+                ),
+                Freed::NotThisTime { max, blocked } => format!(
+                    "{runtime}, cooperative (yields every {}): the worst tick still came {} late (blocked: {}): not even half as late, so a slice, or something else, held the loop this time.",
+                    fmt(slice),
+                    fmt(max),
+                    fmt(blocked)
+                ),
+            });
         }
     }
     if let (Some(tokio), Some(mini)) = (
@@ -392,6 +452,13 @@ fn heartbeat_conclusions(figures: &Figures, lines: &mut Vec<String>) {
                 fmt(us(figures.tick_us))
             ));
         }
+    }
+    if let Some(Busy { target, longest }) = Busy::of(figures) {
+        lines.push(format!(
+            "The machine was busy during these measurements: the calculation, sized to take {} here, took up to {}. Other programs had the cores part of the time, and the lags include that.",
+            fmt(target),
+            fmt(longest)
+        ));
     }
     let few: Vec<String> = figures
         .heartbeat

@@ -83,10 +83,13 @@ impl Calculation {
             start.elapsed()
         };
         let mut n = 1u64 << 16;
-        while timed(n) < Duration::from_millis(10) && n < 1 << 40 {
+        let took = loop {
+            let took = (0..3).map(|_| timed(n)).min().unwrap_or_default();
+            if took >= Duration::from_millis(10) || n >= 1 << 40 {
+                break took;
+            }
             n *= 4;
-        }
-        let took = (0..3).map(|_| timed(n)).min().unwrap_or_default();
+        };
         let per = took.as_secs_f64() / n as f64;
         Self {
             n: ((target.as_secs_f64() / per.max(1e-12)) as u64).max(1),
