@@ -876,6 +876,109 @@ fn gil_is_listed_with_its_options() {
         .stdout(predicate::str::contains("--workload <WORKLOAD>"));
 }
 
+// ---------------------------------------------------------------- async
+
+/// A small `waiter async` writing its report to a JSON file; alone among
+/// the measuring tests (see `CORES`).
+fn async_json(args: &[&str]) -> (String, Value) {
+    let _alone = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let small = [
+        "async",
+        "--typing",
+        "50ms",
+        "--work",
+        "40ms",
+        "--sleepers",
+        "200",
+        "--nap",
+        "20ms",
+        "--pool-workers",
+        "20",
+        "--pool-sleepers",
+        "40",
+    ];
+    run_json(&[&small[..], args].concat(), Duration::from_secs(120))
+}
+
+#[test]
+fn async_produces_every_row_on_one_thread_asyncio_included() {
+    let (out, report) = async_json(&[]);
+    assert_eq!(report["id"], "async");
+    let figures = &report["figures"]["async"];
+    for row in figures["one_thread"].as_array().unwrap() {
+        assert_eq!(row["threads"], 1, "{row}");
+    }
+    let rows = figures["heartbeat"].as_array().unwrap();
+    let python = python3_runs();
+    let mut seen = Vec::new();
+    for row in rows {
+        seen.push(format!(
+            "{} {}",
+            row["runtime"].as_str().unwrap(),
+            row["case"].as_str().unwrap()
+        ));
+        if row["runtime"] == "asyncio" && !python {
+            assert!(row["not_run"].is_string(), "{row}");
+            continue;
+        }
+        assert!(row["not_run"].is_null(), "{row}");
+        for key in ["lag_median_ms", "lag_p99_ms", "lag_max_ms"] {
+            assert!(row[key].as_f64().unwrap() >= 0.0, "{key}: {row}");
+        }
+    }
+    let expected: Vec<String> = ["mini", "tokio", "asyncio"]
+        .iter()
+        .flat_map(|r| ["alone", "blocked", "offloaded", "cooperative"].map(|c| format!("{r} {c}")))
+        .collect();
+    assert_eq!(seen, expected);
+    let ways: Vec<&str> = figures["sleepers_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["way"].as_str().unwrap())
+        .collect();
+    assert_eq!(ways, ["threads", "pool", "tokio", "mini", "asyncio"]);
+    for part in [
+        "waiter async: ",
+        "Enter your name: Ana",
+        "mini join total time:",
+        "one thread, many waits: ask_user + complex_calculation",
+        "the loop's lag: how late a heartbeat wakes",
+        "why async at all: many concurrent sleeps",
+        "mini: every poll, by why the task woke",
+        "no second thread at all",
+        "Conclusions:",
+    ] {
+        assert!(out.contains(part), "missing {part:?} in\n{out}");
+    }
+    if python {
+        assert!(out.contains("asyncio's debug mode"), "{out}");
+    }
+}
+
+#[test]
+fn async_without_python_says_not_run_and_succeeds() {
+    let (out, report) = async_json(&["--python", "/no/such/python"]);
+    let figures = &report["figures"]["async"];
+    assert_eq!(figures["asyncio_not_run"], "/no/such/python was not found");
+    let asyncio: Vec<&Value> = figures["heartbeat"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["runtime"] == "asyncio")
+        .collect();
+    assert_eq!(asyncio.len(), 4);
+    assert!(
+        asyncio
+            .iter()
+            .all(|r| r["not_run"] == "/no/such/python was not found")
+    );
+    assert!(
+        out.contains("asyncio: not run: /no/such/python was not found."),
+        "{out}"
+    );
+}
+
 // ----------------------------------------------------------------- tour
 
 /// Spawns `waiter ARGS` with stdout piped, for tests that must watch it run.

@@ -216,7 +216,7 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (&["async", "--work", "0"], "'0' has no unit"),
     (&["async", "--work", "x"], "'x'"),
-    (&["async", "--work", ""], "a value is required for '--work"),
+    (&["async", "--work", ""], "empty duration"),
     (
         &["async", "--tick", "99us"],
         "must be from 100.0 µs to 100.0 ms",
