@@ -109,7 +109,7 @@ pub enum Strategy {
     Ordered,
     /// Both forks at once from a [`::waiter::Waiter`]. See [`waiter`](mod@waiter).
     Waiter,
-    /// At most forks − 1 seated. See [`footman`](super::footman).
+    /// At most ⌊forks/2⌋ + 1 seated (never forks − 1 or more). See [`footman`](super::footman).
     Footman,
     /// Clean and dirty forks passed by messages. See [`chandy_misra`](super::chandy_misra).
     ChandyMisra,
@@ -152,7 +152,7 @@ impl Strategy {
                 "ask the waiter for both forks at once; it grants both or none (the note's solution)"
             }
             Strategy::Footman => {
-                "a footman seats at most one fewer than there are forks; then left, then right"
+                "a footman seats only some (⌊forks/2⌋ + 1, fewer than the forks); then left, then right"
             }
             Strategy::ChandyMisra => {
                 "forks are clean or dirty and passed between neighbours by messages"

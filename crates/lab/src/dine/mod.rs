@@ -26,12 +26,12 @@
 //! | [`naive`] | left fork, then right fork | yes: the watchdog catches it |
 //! | [`ordered`] | lowest-numbered fork first (resource hierarchy) | no |
 //! | [`waiter`] | ask a [`::waiter::Waiter`] for both at once (the note's) | no |
-//! | [`footman`] | at most one fewer seated than there are forks | no |
+//! | [`footman`] | at most ⌊K/2⌋ + 1 seated, fewer than the K forks | no |
 //! | [`chandy_misra`] | clean/dirty forks passed by messages (ring only) | no |
 //!
 //! At a pile, where forks are all alike: `naive` takes any fork, then any
 //! other; `ordered` takes any fork but the last, then one numbered higher;
-//! `footman` seats K−1; `waiter` asks for 2 units of the pile. Chandy–Misra
+//! `footman` seats ⌊K/2⌋ + 1 (at most K−1); `waiter` asks for 2 units of the pile. Chandy–Misra
 //! is not defined there (each of its forks lies between two neighbours),
 //! so it is refused with a pile and left out of a comparison at one.
 //!

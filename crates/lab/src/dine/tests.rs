@@ -110,6 +110,24 @@ fn every_strategy_but_naive_keeps_the_rules_and_feeds_everyone() {
 }
 
 #[test]
+fn the_footman_lets_two_eat_at_once_with_the_defaults() {
+    // Regression: with N−1 seats the hungry seated philosophers formed a
+    // chain (each holding its left fork, waiting for the next one's), and
+    // only ever one of five ate. See `footman`'s docs.
+    for seed in 0..3 {
+        let config = Config {
+            strategies: vec![Strategy::Footman],
+            duration: Duration::from_millis(600),
+            seed: Some(seed),
+            ..Config::default()
+        };
+        let outcome = &outcome_of(&config)[0];
+        assert_eq!(outcome.deadlock, None, "seed {seed}");
+        assert_eq!(outcome.most_eating, 2, "seed {seed}: {outcome:?}");
+    }
+}
+
+#[test]
 fn fair_strategies_feed_everyone_even_with_no_time_to_think_or_eat() {
     // Regression: a Chandy–Misra philosopher who never waited never
     // read its requests, and kept both forks for ever.
