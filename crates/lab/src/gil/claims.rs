@@ -2,10 +2,11 @@
 //!
 //! Each [`Claim`] quotes the note (or, for the convoy, the issue that asked
 //! for the measurement), names the numbers of this run that bear on it,
-//! and says whether they **support** or **contradict** it, or that they
-//! **disagree** (the simulation and CPython point different ways), or that
-//! the numbers are missing. Nothing here is canned: every verdict comes
-//! from the rows handed in, with the thresholds written below.
+//! and gives a decisive verdict with a one-line reason: the numbers
+//! **support** it, **contradict** it, or it **depends** (on the runtime, on
+//! the workload: the reason says which measurement went which way), or the
+//! numbers are missing. Nothing here is canned: every verdict comes from
+//! the rows handed in, with the thresholds written below.
 //!
 //! ```
 //! use waiter_lab::gil::claims::{Verdict, verdict};
@@ -13,7 +14,7 @@
 //! // Two measurements, both at most 1.25×: "no parallelism" holds.
 //! assert_eq!(verdict(&[Some(1.02), Some(0.97)], |s| s <= 1.25), Verdict::Supports);
 //! assert_eq!(verdict(&[Some(1.9), None], |s| s <= 1.25), Verdict::Contradicts);
-//! assert_eq!(verdict(&[Some(1.0), Some(1.9)], |s| s <= 1.25), Verdict::Disagree);
+//! assert_eq!(verdict(&[Some(1.0), Some(1.9)], |s| s <= 1.25), Verdict::Depends);
 //! assert_eq!(verdict(&[None], |s| s <= 1.25), Verdict::NotMeasured);
 //! ```
 
@@ -41,35 +42,38 @@ pub enum Verdict {
     Supports,
     /// Every number measured goes against it.
     Contradicts,
-    /// Some agree, some do not.
-    Disagree,
+    /// Some measurements agree, some do not: it depends on what was
+    /// measured (the reason says which went which way).
+    Depends,
     /// No number to judge by.
     NotMeasured,
 }
 
 impl Verdict {
-    /// `supports`, `contradicts`, `mixed: the numbers disagree`, `not
-    /// measured`.
+    /// `supports`, `contradicts`, `depends`, `not measured`.
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Supports => "supports",
             Verdict::Contradicts => "contradicts",
-            Verdict::Disagree => "mixed: the numbers disagree",
+            Verdict::Depends => "depends",
             Verdict::NotMeasured => "not measured",
         }
     }
 }
 
 impl Claim {
-    /// The claim as one line: `short: measured — verdict`.
+    /// The claim as one line: `short: measured — verdict: reason`.
     pub fn line(&self) -> String {
         let verdict = match self.verdict {
             Verdict::Supports => "as the note says",
             Verdict::Contradicts => "NOT as the note says",
-            Verdict::Disagree => "the numbers disagree with each other",
+            Verdict::Depends => "it depends",
             Verdict::NotMeasured => "not measured",
         };
-        format!("{}: {} — {verdict}.", self.short, self.measured)
+        format!(
+            "{}: {} — {verdict}: {}.",
+            self.short, self.measured, self.reason
+        )
     }
 }
 
@@ -84,8 +88,38 @@ pub fn verdict(values: &[Option<f64>], holds: impl Fn(f64) -> bool) -> Verdict {
     } else if measured.iter().all(|&ok| !ok) {
         Verdict::Contradicts
     } else {
-        Verdict::Disagree
+        Verdict::Depends
     }
+}
+
+/// The verdict of labelled measurements, and its one-line reason: which
+/// measurements `holds` (described by `criterion`, e.g. `"stayed at most
+/// 1.25×"`) and which did not.
+fn judge(
+    measured: &[(String, Option<f64>)],
+    criterion: &str,
+    holds: impl Fn(f64) -> bool,
+) -> (Verdict, String) {
+    let values: Vec<Option<f64>> = measured.iter().map(|(_, v)| *v).collect();
+    let verdict = verdict(&values, &holds);
+    let names = |ok: bool| -> Vec<&str> {
+        measured
+            .iter()
+            .filter(|(_, v)| v.is_some_and(|v| holds(v) == ok))
+            .map(|(name, _)| name.as_str())
+            .collect()
+    };
+    let reason = match verdict {
+        Verdict::Supports => format!("every figure {criterion}"),
+        Verdict::Contradicts => format!("no figure {criterion}"),
+        Verdict::Depends => format!(
+            "{} {criterion}, {} did not",
+            names(true).join(" and "),
+            names(false).join(" and ")
+        ),
+        Verdict::NotMeasured => "nothing to judge by".to_owned(),
+    };
+    (verdict, reason)
 }
 
 /// One claim and the numbers that bear on it.
@@ -99,6 +133,8 @@ pub struct Claim {
     pub measured: String,
     /// What they say about the claim.
     pub verdict: Verdict,
+    /// Why, in one line: which figures held and which did not.
+    pub reason: String,
 }
 
 /// The speed-up of `mode` on `workload`, if measured.
@@ -122,6 +158,14 @@ fn x(rows: &[Row], workload: Workload, mode: Mode) -> String {
     }
 }
 
+/// `(mode on workload, speed-up)` for each pair: the labelled figures.
+fn labelled(rows: &[Row], pairs: &[(Workload, Mode)]) -> Vec<(String, Option<f64>)> {
+    pairs
+        .iter()
+        .map(|&(w, m)| (format!("{m} on {w}"), speedup(rows, w, m)))
+        .collect()
+}
+
 fn list(parts: Vec<String>) -> String {
     parts.join("; ")
 }
@@ -129,7 +173,6 @@ fn list(parts: Vec<String>) -> String {
 /// Every claim, judged by `rows` and `convoy`, on a machine with `cpus`
 /// CPUs (parallel speed-ups need two).
 pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
-    let s = |w, m| speedup(rows, w, m);
     let mut out = Vec::new();
 
     // 1. One thread at a time.
@@ -142,10 +185,11 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
         short: "one thread at a time under the GIL".into(),
         says: "\"Python doesn't run 2 threads in one process at same time\": two CPU-bound threads take as long as one after the other.".into(),
         measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
-        verdict: verdict(
-            &pairs.map(|(w, m)| s(w, m)),
+        ..judged(judge(
+            &labelled(rows, &pairs),
+            &format!("stayed at most {SERIAL_AT_MOST}× (one at a time)"),
             |v| v <= SERIAL_AT_MOST,
-        ),
+        ))
     });
 
     // 2. Multiple Pythons.
@@ -157,7 +201,11 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
         short: "several processes, several GILs".into(),
         says: "\"It is possible to run multiple processes, which means that each one will create its own GIL\": two processes compute at once.".into(),
         measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
-        verdict: verdict(&pairs.map(|(w, m)| s(w, m)), |v| v >= PARALLEL_AT_LEAST),
+        ..judged(judge(
+            &labelled(rows, &pairs),
+            &format!("reached {PARALLEL_AT_LEAST}× or more (two at once)"),
+            |v| v >= PARALLEL_AT_LEAST,
+        ))
     };
     out.push(needs_two_cpus(claim, cpus));
 
@@ -172,7 +220,11 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
         short: "threads reduce waiting time, GIL or not".into(),
         says: "\"What's the point of multiple threads in Python? Reduce waiting time!\": under the GIL, threads still overlap waits.".into(),
         measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
-        verdict: verdict(&pairs.map(|(w, m)| s(w, m)), |v| v >= PARALLEL_AT_LEAST),
+        ..judged(judge(
+            &labelled(rows, &pairs),
+            &format!("reached {PARALLEL_AT_LEAST}× or more (two at once)"),
+            |v| v >= PARALLEL_AT_LEAST,
+        ))
     });
 
     // 4. Threads without a GIL.
@@ -181,7 +233,11 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
         short: "without a GIL, threads use the cores".into(),
         says: "\"Thread: a line of code execution that can run in one of your computer's cores\": without a GIL (Rust), two threads compute on two cores.".into(),
         measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
-        verdict: verdict(&pairs.map(|(w, m)| s(w, m)), |v| v >= PARALLEL_AT_LEAST),
+        ..judged(judge(
+            &labelled(rows, &pairs),
+            &format!("reached {PARALLEL_AT_LEAST}× or more (two at once)"),
+            |v| v >= PARALLEL_AT_LEAST,
+        ))
     };
     out.push(needs_two_cpus(claim, cpus));
 
@@ -196,7 +252,11 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
         short: "async overlaps waits on one thread".into(),
         says: "Asynchronous: \"actions that don't necessarily happen one after another\": one event loop overlaps the waits, as threads do.".into(),
         measured: list(pairs.iter().map(|&(w, m)| x(rows, w, m)).collect()),
-        verdict: verdict(&pairs.map(|(w, m)| s(w, m)), |v| v >= PARALLEL_AT_LEAST),
+        ..judged(judge(
+            &labelled(rows, &pairs),
+            &format!("reached {PARALLEL_AT_LEAST}× or more (two at once)"),
+            |v| v >= PARALLEL_AT_LEAST,
+        ))
     });
 
     // 6. Processes cost more.
@@ -227,7 +287,11 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
         short: "processes cost more than threads".into(),
         says: "\"It is expensive to communicate between 2 processes\": starting workers and sending them work costs more than threads.".into(),
         measured: list(measured),
-        verdict: verdict(&costs.map(|(_, c)| c.map(|us| us as f64)), |us| us > 0.0),
+        ..judged(judge(
+            &costs.map(|(who, c)| (who.to_owned(), c.map(|us| us as f64))),
+            "took longer with processes",
+            |us| us > 0.0,
+        ))
     });
 
     // 7. The convoy (from the issue, not the note).
@@ -237,7 +301,7 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
     let ratio = |latency: Option<Latency>, interval: Duration| {
         latency.map(|l| l.median.as_secs_f64() / interval.as_secs_f64())
     };
-    let (measured, values) = match case {
+    let (measured, values): (String, [Option<f64>; 2]) = match case {
         Some(c) => {
             let show = |who: &str, l: Option<Latency>| match l {
                 Some(l) => format!(
@@ -265,9 +329,28 @@ pub fn claims(rows: &[Row], convoy: &[ConvoyRow], cpus: usize) -> Vec<Claim> {
         short: "the convoy: one switch interval".into(),
         says: "The GIL's price (the convoy effect): a thread back from I/O waits up to one switch interval for the GIL while a CPU-bound thread holds it.".into(),
         measured,
-        verdict: verdict(&values, |r| (0.5..=2.0).contains(&r)),
+        ..judged(judge(
+            &[
+                ("simulated GIL".to_owned(), values[0]),
+                ("CPython".to_owned(), values[1]),
+            ],
+            "waited 0.5 to 2 switch intervals",
+            |r| (0.5..=2.0).contains(&r),
+        ))
     });
     out
+}
+
+/// The verdict and reason of a claim, for struct update syntax; the other
+/// fields are filled in by the caller.
+fn judged((verdict, reason): (Verdict, String)) -> Claim {
+    Claim {
+        short: String::new(),
+        says: String::new(),
+        measured: String::new(),
+        verdict,
+        reason,
+    }
 }
 
 /// A claim about running at once cannot be judged on one CPU: says so.
@@ -277,6 +360,7 @@ fn needs_two_cpus(mut claim: Claim, cpus: usize) -> Claim {
             .measured
             .push_str(" (one CPU here: nothing can run at once)");
         claim.verdict = Verdict::NotMeasured;
+        claim.reason = "one CPU: nothing can run at once here".to_owned();
     }
     claim
 }
@@ -321,7 +405,13 @@ mod tests {
                 .line()
                 .starts_with("one thread at a time under the GIL: ")
         );
-        assert!(claims[0].line().ends_with(" — as the note says."));
+        assert!(
+            claims[0].line().ends_with(
+                " — as the note says: every figure stayed at most 1.25× (one at a time)."
+            ),
+            "{}",
+            claims[0].line()
+        );
         assert!(
             claims[0]
                 .measured
@@ -343,6 +433,21 @@ mod tests {
 
     fn claims_on_one_cpu(rows: &[Row]) -> Vec<Claim> {
         claims(rows, &[], 1)
+    }
+
+    #[test]
+    fn figures_that_disagree_make_it_depend_and_say_which_is_which() {
+        let rows = vec![
+            row(Workload::Cpu, Mode::Processes, 1_000_000, 0.7),
+            row(Workload::Cpu, Mode::PyProcesses, 600_000, 1.8),
+        ];
+        let claim = &claims(&rows, &[], 2)[1];
+        assert_eq!(claim.verdict, Verdict::Depends);
+        assert_eq!(claim.verdict.name(), "depends");
+        assert_eq!(
+            claim.reason,
+            "CPython processes on cpu reached 1.5× or more (two at once), processes (ProcessPool) on cpu did not"
+        );
     }
 
     #[test]

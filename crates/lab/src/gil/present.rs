@@ -416,7 +416,7 @@ pub(super) fn comparison_table(comparisons: &[Comparison]) -> Table {
 pub(super) fn claims_table(claims: &[Claim]) -> Table {
     let mut table = Table::new(
         CLAIMS_TABLE,
-        ["claim", "the note says", "measured here", "verdict"],
+        ["claim", "the note says", "measured here", "verdict", "why"],
     );
     for claim in claims {
         table.push_row(vec![
@@ -424,6 +424,7 @@ pub(super) fn claims_table(claims: &[Claim]) -> Table {
             Cell::from(claim.says.as_str()),
             Cell::from(claim.measured.as_str()),
             Cell::from(claim.verdict.name()),
+            Cell::from(claim.reason.as_str()),
         ]);
     }
     table
