@@ -1044,7 +1044,7 @@ fn svgs_of(html: &str) -> Vec<String> {
 #[test]
 fn plain_waiter_starts_the_tour() {
     let mut child = spawn_waiter(&[]);
-    let (seen, _) = read_until(&mut child, "1/5 · Sync vs async");
+    let (seen, _) = read_until(&mut child, "1/6 · Sync vs async");
     let _ = child.kill();
     let _ = child.wait();
     assert!(seen.starts_with("waiter tour: "), "{seen}");

@@ -391,7 +391,11 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
                 });
             }
             heartbeat.push(row);
-            timelines.push(timeline);
+            // tokio's heartbeat draws nothing mini's does not show better
+            // (its probe is off here): only timelines with lanes go in.
+            if !timeline.lanes.is_empty() {
+                timelines.push(timeline);
+            }
         }
     }
     drop(pool);
@@ -573,9 +577,10 @@ fn programs_seconds(s: f64) -> Duration {
 type Ran<T> = (T, Timeline, Option<mini::Stats>);
 
 /// Runs a program on `R`: on mini, the loop records every poll; on tokio,
-/// the program records its own spans.
+/// the program records its own spans if `draw`.
 fn on<R: Rt, T>(
     title: String,
+    draw: bool,
     program: impl FnOnce(Arc<Probe>) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>,
 ) -> Result<(T, Timeline, Option<mini::Stats>, usize), Error> {
     match R::RUNTIME {
@@ -588,7 +593,12 @@ fn on<R: Rt, T>(
             Ok((out, timeline, Some(stats), probe.threads()))
         }
         _ => {
-            let probe = Arc::new(Probe::new(Recorder::new()));
+            let recorder = if draw {
+                Recorder::new()
+            } else {
+                Recorder::off()
+            };
+            let probe = Arc::new(Probe::new(recorder));
             let out = tokio_current_thread()?.block_on(program(Arc::clone(&probe)));
             let probe = Arc::into_inner(probe).ok_or_else(|| Error::Panicked {
                 what: "async".into(),
@@ -608,7 +618,7 @@ fn run_one_thread<R: Rt>(
 ) -> Result<Ran<OneThreadRow>, Error> {
     let title = format!("{}: {}", R::RUNTIME, present::order_words(order));
     let (name, typing, console) = (config.name.clone(), config.typing, Arc::clone(console));
-    let (ran, timeline, stats, threads) = on::<R, _>(title, move |probe| {
+    let (ran, timeline, stats, threads) = on::<R, _>(title, true, move |probe| {
         Box::pin(programs::one_thread::<R>(
             order, probe, console, name, typing, size,
         ))
@@ -632,7 +642,7 @@ fn run_heartbeat<R: Rt>(
     let title = format!("{}: heartbeat, {}", R::RUNTIME, present::case_words(case));
     let pool = Arc::clone(pool);
     let started = Instant::now();
-    let (ran, timeline, stats, _) = on::<R, _>(title, move |probe| {
+    let (ran, timeline, stats, _) = on::<R, _>(title, false, move |probe| {
         Box::pin(programs::heartbeat_case::<R>(case, beat, probe, pool))
     })?;
     debug_assert!(started.elapsed() >= beat.margin() * 2);

@@ -199,6 +199,9 @@ pub struct Loop {
     stats: Stats,
 }
 
+/// The shortest wait for the loop that is drawn (`waiting-cpu`).
+pub const SHORTEST_WAIT: Duration = Duration::from_micros(100);
+
 /// The lane of the loop's own idle time.
 pub const LOOP_LANE: &str = "event loop";
 
@@ -404,13 +407,17 @@ impl Loop {
                 since.max(parked),
             );
         }
-        self.recorder.record(
-            &task.name,
-            State::WaitingCpu,
-            "ready, the loop is busy",
-            since,
-            start,
-        );
+        // Waits for the loop shorter than this are the loop's own step, too
+        // short to see on a timeline: leave them out, keep the page small.
+        if start.saturating_duration_since(since) >= SHORTEST_WAIT {
+            self.recorder.record(
+                &task.name,
+                State::WaitingCpu,
+                "ready, the loop is busy",
+                since,
+                start,
+            );
+        }
         task.waker.queued.store(false, Ordering::Release);
         let waker = Waker::from(Arc::clone(&task.waker));
         let filed = with_local("spawn", |local| {
