@@ -392,8 +392,9 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
             }
             heartbeat.push(row);
             // tokio's heartbeat draws nothing mini's does not show better
-            // (its probe is off here): only timelines with lanes go in.
-            if !timeline.lanes.is_empty() {
+            // (its probe is off here), and ticking alone is all in the
+            // table: the page keeps the three cases worth looking at.
+            if !timeline.lanes.is_empty() && case != Case::Alone {
                 timelines.push(timeline);
             }
         }

@@ -167,8 +167,9 @@ fn every_part_runs_and_the_wait_overlaps_on_one_thread() {
             .iter()
             .any(|c| c.contains("asyncio: not run"))
     );
-    // One-thread: 2 per runtime; heartbeat: mini's four.
-    assert_eq!(report.timelines.len(), 4 + 4);
+    // One-thread: 2 per runtime; heartbeat: mini's blocked, offloaded and
+    // cooperative.
+    assert_eq!(report.timelines.len(), 4 + 3);
 }
 
 #[test]
