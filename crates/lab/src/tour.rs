@@ -507,16 +507,16 @@ mod tests {
             .collect();
         assert_eq!(ids, ["one", "three"]);
         assert_eq!(outcome.failed.len(), 1);
-        assert_eq!(outcome.failed[0].0.id, "order");
+        assert_eq!(outcome.failed[0].0.id, "async");
         assert!(outcome.failed[0].1.to_string().contains("boom"));
         assert_eq!(
             *heard.0.lock().unwrap(),
             [
                 "start 1 greet",
                 "done one",
-                "start 2 order",
-                "failed order: two failed: boom",
-                "start 3 cores",
+                "start 2 async",
+                "failed async: two failed: boom",
+                "start 3 order",
                 "done three",
             ]
         );
@@ -546,7 +546,7 @@ mod tests {
                 .figures
                 .contains_key("interrupted")
         );
-        assert_eq!(outcome.stopped_before.map(|p| p.id), Some("order"));
+        assert_eq!(outcome.stopped_before.map(|p| p.id), Some("async"));
         assert_eq!(never.runs(), 0);
     }
 }

@@ -160,49 +160,49 @@ mod tests {
     fn every_limit_is_checked_and_named() {
         let bad: [(&str, Config); 9] = [
             (
-                "--work",
+                "work",
                 Config {
                     work: Duration::from_millis(1),
                     ..Config::default()
                 },
             ),
             (
-                "--tick",
+                "tick",
                 Config {
                     tick: Duration::ZERO,
                     ..Config::default()
                 },
             ),
             (
-                "--slice",
+                "slice",
                 Config {
                     slice: Duration::from_secs(5),
                     ..Config::default()
                 },
             ),
             (
-                "--nap",
+                "nap",
                 Config {
                     nap: Duration::ZERO,
                     ..Config::default()
                 },
             ),
             (
-                "--sleepers",
+                "sleepers",
                 Config {
                     sleepers: 0,
                     ..Config::default()
                 },
             ),
             (
-                "--sleepers",
+                "sleepers",
                 Config {
                     sleepers: 1_000_000,
                     ..Config::default()
                 },
             ),
             (
-                "--pool-workers",
+                "pool-workers",
                 Config {
                     pool_workers: 0,
                     ..Config::default()
@@ -216,7 +216,7 @@ mod tests {
                 },
             ),
             (
-                "--typing",
+                "typing",
                 Config {
                     typing: Duration::from_secs(3_600),
                     ..Config::default()
