@@ -115,8 +115,8 @@ fn every_part_runs_and_the_wait_overlaps_on_one_thread() {
     let table = report.table(HEARTBEAT_TABLE).unwrap();
     assert_eq!(table.rows[8][2], Cell::from("not run"));
 
-    // mini's polls: the blocked heartbeat woke by its timer, the offloaded
-    // calculation's task by the pool's thread.
+    // mini's polls: the blocked heartbeat woke by its timer, the
+    // cooperative calculation by its own yields.
     let polls = f["polls"].as_array().unwrap();
     let stats =
         |program: &str| polls.iter().find(|p| p["program"] == program).unwrap()["stats"].clone();
@@ -126,12 +126,8 @@ fn every_part_runs_and_the_wait_overlaps_on_one_thread() {
             .unwrap()
             > 0
     );
-    assert!(
-        stats("offloaded")["by_why"][Why::OtherThread as usize]
-            .as_u64()
-            .unwrap()
-            >= 1
-    );
+    // (The pool's wake from its worker thread is tested on mini alone:
+    // here a busy machine may finish the job before its first poll.)
     assert!(
         stats("cooperative")["by_why"][Why::Yielded as usize]
             .as_u64()

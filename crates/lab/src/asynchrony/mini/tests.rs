@@ -128,13 +128,21 @@ fn a_wake_from_another_thread_ends_the_idle_wait() {
 fn a_pool_task_is_awaited_on_the_loop() {
     let pool = waiter::Pool::new(1).unwrap();
     let mut event_loop = Loop::new(Recorder::off());
-    let task = pool
-        .submit(|| {
-            thread::sleep(Duration::from_millis(10));
+    // The job waits until the loop has polled its task once, so it always
+    // ends on the worker thread, after the loop went to sleep on it.
+    let (go, gate) = std::sync::mpsc::channel::<()>();
+    let mut task = pool
+        .submit(move || {
+            gate.recv().unwrap();
             7
         })
         .unwrap();
-    assert_eq!(event_loop.block_on(task).unwrap(), 7);
+    let value = event_loop.block_on(std::future::poll_fn(move |cx| {
+        let polled = Pin::new(&mut task).poll(cx);
+        let _ = go.send(());
+        polled
+    }));
+    assert_eq!(value.unwrap(), 7);
     assert_eq!(event_loop.stats().by_why[Why::OtherThread as usize], 1);
 }
 
