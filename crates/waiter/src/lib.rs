@@ -37,9 +37,13 @@ pub mod arbiter;
 pub mod child;
 pub mod gil;
 pub mod pool;
-// Real processes and pipes: nothing for loom to model.
+// Real processes and pipes: nothing for loom to model but its latch.
 #[cfg(not(loom))]
 pub mod process;
+// The process pool's one state machine, model-checked on its own.
+#[cfg(loom)]
+#[path = "process/unread.rs"]
+mod process_unread;
 mod sync;
 pub mod trace;
 

@@ -8,30 +8,27 @@
 //!
 //! A failure whose handle is dropped unread must not vanish: [`Unread`]
 //! records it in the pool's book exactly once, whichever of the two comes
-//! second (the failure, or the handle's drop), by a two-bit latch.
+//! second (the failure, or the handle's drop), by a two-bit
+//! [latch](super::unread), model-checked with loom.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::error::{LostFailure, TaskError};
+use super::unread::Latch;
 use crate::pool::{Task, TaskError as CellError, TaskId};
 use crate::sync::lock;
 
 /// The pool's record of failures nobody read.
 pub(crate) type Book = Mutex<Vec<LostFailure>>;
 
-const FAILED: u8 = 1;
-const GONE: u8 = 2;
-
-/// The latch between a task's failure and its handle's drop.
+/// A task's latch, and where to record what it hands out.
 pub(crate) struct Unread {
-    state: AtomicU8,
-    failure: Mutex<Option<TaskError>>,
+    latch: Latch<TaskError>,
     task: TaskId,
     book: Weak<Book>,
 }
@@ -39,8 +36,7 @@ pub(crate) struct Unread {
 impl Unread {
     pub(crate) fn new(task: TaskId, book: Weak<Book>) -> Self {
         Self {
-            state: AtomicU8::new(0),
-            failure: Mutex::new(None),
+            latch: Latch::new(),
             task,
             book,
         }
@@ -49,25 +45,19 @@ impl Unread {
     /// The task failed with `error` (called once, before the handle can
     /// see the failure).
     pub(crate) fn failed(&self, error: &TaskError) {
-        *lock(&self.failure) = Some(error.clone());
-        // AcqRel: publishes the failure to a handle that drops later, and
-        // sees a drop that came first.
-        if self.state.fetch_or(FAILED, Ordering::AcqRel) & GONE != 0 {
-            self.record();
+        if let Some(error) = self.latch.failed(error.clone()) {
+            self.record(error);
         }
     }
 
     /// The handle was dropped without taking the result.
     fn dropped(&self) {
-        if self.state.fetch_or(GONE, Ordering::AcqRel) & FAILED != 0 {
-            self.record();
+        if let Some(error) = self.latch.dropped() {
+            self.record(error);
         }
     }
 
-    fn record(&self) {
-        let Some(error) = lock(&self.failure).take() else {
-            return;
-        };
+    fn record(&self, error: TaskError) {
         let lost = LostFailure {
             task: self.task,
             error,

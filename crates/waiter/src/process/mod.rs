@@ -128,6 +128,7 @@ mod protocol;
 mod registry;
 mod shared;
 mod task_def;
+mod unread;
 mod worker;
 
 #[cfg(any(test, feature = "fuzzing"))]
