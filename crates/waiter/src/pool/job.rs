@@ -289,8 +289,9 @@ impl<T> Header<T> {
         let drained = {
             let mut list = lock(&self.waiters);
             let drained = list.drain();
-            if !list.running_callbacks && list.gate_waiters > 0 {
-                // A handle waits to take the result; it may now.
+            if list.gate_waiters > 0 {
+                // A handle waits for the drain (and, to take the result,
+                // for the callbacks, if any: it re-checks).
                 self.callbacks_done.notify_all();
             }
             drained
@@ -302,10 +303,20 @@ impl<T> Header<T> {
         for callback in callbacks {
             self.run_callback(callback);
         }
-        let mut list = lock(&self.waiters);
-        list.running_callbacks = false;
-        if list.gate_waiters > 0 {
-            self.callbacks_done.notify_all();
+        let report = {
+            let mut list = lock(&self.waiters);
+            list.running_callbacks = false;
+            if list.gate_waiters > 0 {
+                self.callbacks_done.notify_all();
+            }
+            std::mem::take(&mut list.report_after_callbacks)
+        };
+        if report {
+            // The handle went away while the callbacks ran and left the
+            // report to us; nobody else reads the slot any more.
+            // SAFETY: the handle is gone and the callbacks are done.
+            let outcome = self.outcome.with_mut(|slot| unsafe { (*slot).take() });
+            self.report_if_failed(outcome);
         }
     }
 
@@ -356,6 +367,32 @@ impl<T> Header<T> {
         }
     }
 
+    /// For a dropped handle: `true` if the finisher is running callbacks,
+    /// in which case it will report an unread failure itself afterwards.
+    /// (The handle may be dropped by one of those very callbacks, so it must
+    /// not wait for them.) Waits only for the drain to start, which runs no
+    /// user code. Only called once the task ended.
+    fn leave_report_to_callbacks(&self) -> bool {
+        if self.state.load(Ordering::Acquire) & WAITERS == 0 {
+            return false;
+        }
+        let mut list = lock(&self.waiters);
+        while !list.closed {
+            list.gate_waiters += 1;
+            list = self
+                .callbacks_done
+                .wait(list)
+                .unwrap_or_else(|poison| poison.into_inner());
+            list.gate_waiters -= 1;
+        }
+        // Only a drain sets `running_callbacks`, together with `closed`: once
+        // clear here, it stays clear.
+        if list.running_callbacks {
+            list.report_after_callbacks = true;
+        }
+        list.running_callbacks
+    }
+
     /// Takes the result slot of an ended task once callbacks are done with it.
     fn take_slot(&self) -> Option<Result<T, TaskError>> {
         self.wait_for_callbacks();
@@ -383,7 +420,7 @@ impl<T> Header<T> {
     /// panic nobody read, reports it to the owner's ledger.
     pub(crate) fn release_handle(&self, result_taken: bool) {
         let before = self.state.fetch_or(HANDLE_GONE, Ordering::AcqRel);
-        if before & LIFECYCLE == DONE && !result_taken {
+        if before & LIFECYCLE == DONE && !result_taken && !self.leave_report_to_callbacks() {
             let outcome = self.take_slot();
             self.report_if_failed(outcome);
         }

@@ -752,3 +752,32 @@ fn started_at_is_set_when_a_worker_starts() {
     assert!(started >= before && started <= Instant::now());
     assert!(blocker.started_at().unwrap() <= before);
 }
+
+/// A callback that drops the last handle of its own task (held in an
+/// `Arc`) neither deadlocks nor loses the task's panic: the report is left
+/// to the finisher, which makes it once the callbacks are done.
+#[test]
+fn a_callback_dropping_its_own_tasks_last_handle_does_not_deadlock() {
+    let pool = Pool::new(1).unwrap();
+    let (release, gate) = mpsc::channel::<()>();
+    let task = Arc::new(
+        pool.submit_named("self-dropping", move || -> u8 {
+            let _ = gate.recv();
+            panic!("nobody reads this")
+        })
+        .unwrap(),
+    );
+    let inside = Arc::clone(&task);
+    let holder = Arc::new(Mutex::new(Some(inside)));
+    let in_callback = Arc::clone(&holder);
+    task.on_done(move |_| {
+        // The last handle goes away inside its own callback.
+        drop(in_callback.lock().unwrap().take());
+    });
+    drop(task);
+    release.send(()).unwrap();
+    let lost = pool.shutdown();
+    assert!(holder.lock().unwrap().is_none(), "the callback ran");
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert_eq!(lost[0].name.as_deref(), Some("self-dropping"));
+}

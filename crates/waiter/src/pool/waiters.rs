@@ -66,6 +66,9 @@ pub(crate) struct WaitList<T> {
     pub(crate) running_callbacks: bool,
     /// Threads waiting for `running_callbacks` to clear.
     pub(crate) gate_waiters: usize,
+    /// Set when the handle was dropped while callbacks ran: the finisher
+    /// reports an unread failure once they are done.
+    pub(crate) report_after_callbacks: bool,
 }
 
 impl<T> WaitList<T> {
@@ -76,6 +79,7 @@ impl<T> WaitList<T> {
             closed: false,
             running_callbacks: false,
             gate_waiters: 0,
+            report_after_callbacks: false,
         }
     }
 
