@@ -45,44 +45,11 @@ pub fn seats(forks: usize) -> usize {
     (forks / 2 + 1).min(forks.saturating_sub(1)).max(1)
 }
 
-use super::forks::{ByHand, Forks, Rule, Seats};
-use super::philosopher::{Diner, Graph, Seating};
-use crate::error::Error;
+use super::forks::{ByHandSeating, Rule};
 
 /// Forks as plain locks, and [`seats`] for some of the philosophers.
-#[derive(Debug)]
-pub(crate) struct Footman {
-    forks: Forks,
-    seats: Seats,
-}
-
-impl Footman {
-    pub(crate) fn new(forks: usize, philosophers: usize) -> Self {
-        Self {
-            forks: Forks::new(forks, philosophers),
-            seats: Seats::new(seats(forks)),
-        }
-    }
-}
-
-impl Seating for Footman {
-    fn diner(&self, who: usize) -> Result<Box<dyn Diner + '_>, Error> {
-        Ok(Box::new(ByHand::new(
-            who,
-            &self.forks,
-            Some(&self.seats),
-            Rule::LeftThenRight,
-        )))
-    }
-
-    fn wait_for(&self) -> Option<Graph> {
-        Some(self.forks.wait_for())
-    }
-
-    fn cancel(&self) {
-        self.seats.cancel();
-        self.forks.cancel();
-    }
+pub(crate) fn seating(forks: usize, philosophers: usize) -> ByHandSeating {
+    ByHandSeating::new(forks, philosophers, Rule::LeftThenRight, Some(seats(forks)))
 }
 
 #[cfg(test)]

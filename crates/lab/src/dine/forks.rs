@@ -22,7 +22,7 @@ use std::ops::Range;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::philosopher::{Diner, Graph, Shared};
+use super::philosopher::{Diner, Graph, Seating, Shared};
 use super::{Layout, left, right};
 use crate::error::Error;
 
@@ -326,6 +326,52 @@ impl Diner for ByHand<'_> {
         {
             seats.leave();
         }
+    }
+}
+
+/// The strategies that take forks by hand (naive, ordered, footman): the
+/// same forks as plain locks, told apart only by their [`Rule`] and by an
+/// optional footman who seats at most `seats` of them.
+#[derive(Debug)]
+pub(crate) struct ByHandSeating {
+    forks: Forks,
+    seats: Option<Seats>,
+    rule: Rule,
+}
+
+impl ByHandSeating {
+    /// `forks` forks for `philosophers`, taken by `rule`, with a footman
+    /// seating at most `seats` if given.
+    pub(crate) fn new(forks: usize, philosophers: usize, rule: Rule, seats: Option<usize>) -> Self {
+        Self {
+            forks: Forks::new(forks, philosophers),
+            seats: seats.map(Seats::new),
+            rule,
+        }
+    }
+}
+
+impl Seating for ByHandSeating {
+    fn diner(&self, who: usize) -> Result<Box<dyn Diner + '_>, Error> {
+        Ok(Box::new(ByHand::new(
+            who,
+            &self.forks,
+            self.seats.as_ref(),
+            self.rule,
+        )))
+    }
+
+    /// Watched even when the rule forbids a cycle (ordered, footman): it
+    /// should never show one.
+    fn wait_for(&self) -> Option<Graph> {
+        Some(self.forks.wait_for())
+    }
+
+    fn cancel(&self) {
+        if let Some(seats) = &self.seats {
+            seats.cancel();
+        }
+        self.forks.cancel();
     }
 }
 

@@ -232,9 +232,9 @@ pub fn outcomes(report: &Report) -> Vec<serde_json::Value> {
 fn seating(config: &Config, strategy: Strategy) -> Result<Box<dyn Seating>, Error> {
     let (forks, n) = (config.forks(), config.philosophers);
     Ok(match strategy {
-        Strategy::Naive => Box::new(naive::Naive::new(forks, n)),
-        Strategy::Ordered => Box::new(ordered::Ordered::new(forks, n)),
-        Strategy::Footman => Box::new(footman::Footman::new(forks, n)),
+        Strategy::Naive => Box::new(naive::seating(forks, n)),
+        Strategy::Ordered => Box::new(ordered::seating(forks, n)),
+        Strategy::Footman => Box::new(footman::seating(forks, n)),
         Strategy::Waiter => Box::new(waiter::Served::new(
             config.layout,
             n,

@@ -17,39 +17,9 @@
 //! The [watchdog](super::watchdog) sees the cycle in the wait-for graph,
 //! reports it and ends the run by cancelling the waits.
 
-use super::forks::{ByHand, Forks, Rule};
-use super::philosopher::{Diner, Graph, Seating};
-use crate::error::Error;
+use super::forks::{ByHandSeating, Rule};
 
 /// Forks as plain locks, taken left then right.
-#[derive(Debug)]
-pub(crate) struct Naive {
-    forks: Forks,
-}
-
-impl Naive {
-    pub(crate) fn new(forks: usize, philosophers: usize) -> Self {
-        Self {
-            forks: Forks::new(forks, philosophers),
-        }
-    }
-}
-
-impl Seating for Naive {
-    fn diner(&self, who: usize) -> Result<Box<dyn Diner + '_>, Error> {
-        Ok(Box::new(ByHand::new(
-            who,
-            &self.forks,
-            None,
-            Rule::LeftThenRight,
-        )))
-    }
-
-    fn wait_for(&self) -> Option<Graph> {
-        Some(self.forks.wait_for())
-    }
-
-    fn cancel(&self) {
-        self.forks.cancel();
-    }
+pub(crate) fn seating(forks: usize, philosophers: usize) -> ByHandSeating {
+    ByHandSeating::new(forks, philosophers, Rule::LeftThenRight, None)
 }

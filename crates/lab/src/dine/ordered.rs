@@ -14,40 +14,9 @@
 //! forks above it, which are either free or in the hands of someone
 //! eating, so someone can always go on.
 
-use super::forks::{ByHand, Forks, Rule};
-use super::philosopher::{Diner, Graph, Seating};
-use crate::error::Error;
+use super::forks::{ByHandSeating, Rule};
 
 /// Forks as plain locks, taken lowest number first.
-#[derive(Debug)]
-pub(crate) struct Ordered {
-    forks: Forks,
-}
-
-impl Ordered {
-    pub(crate) fn new(forks: usize, philosophers: usize) -> Self {
-        Self {
-            forks: Forks::new(forks, philosophers),
-        }
-    }
-}
-
-impl Seating for Ordered {
-    fn diner(&self, who: usize) -> Result<Box<dyn Diner + '_>, Error> {
-        Ok(Box::new(ByHand::new(
-            who,
-            &self.forks,
-            None,
-            Rule::LowThenHigh,
-        )))
-    }
-
-    fn wait_for(&self) -> Option<Graph> {
-        // Watched like the others: it should never show a cycle.
-        Some(self.forks.wait_for())
-    }
-
-    fn cancel(&self) {
-        self.forks.cancel();
-    }
+pub(crate) fn seating(forks: usize, philosophers: usize) -> ByHandSeating {
+    ByHandSeating::new(forks, philosophers, Rule::LowThenHigh, None)
 }

@@ -8,7 +8,7 @@
 //!
 //! - `index.html`: one self-contained page (inline styles, inline SVG
 //!   plots and timelines, one inline script, nothing fetched from the
-//!   network) with the explanation, a [plot](plot) of each comparison, the
+//!   network) with the explanation, a [`plot`] of each comparison, the
 //!   tables, each timeline (zoomable where scripts run, a static picture
 //!   where not), the conclusions and the raw figures of every report;
 //! - `report.json`: the reports themselves, a JSON array, to compare runs

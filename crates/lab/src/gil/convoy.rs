@@ -69,8 +69,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use waiter::gil::{DEFAULT_SWITCH_INTERVAL, Gil, Python};
 
-use super::modes::GilRecord;
-use super::timeline;
+use super::timeline::{self, GilRecord};
 use crate::Stop;
 use crate::duration::{self, micros};
 use crate::error::Error;

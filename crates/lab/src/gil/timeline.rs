@@ -13,9 +13,57 @@
 
 use std::time::Duration;
 
-use super::modes::GilRecord;
+use waiter::gil::{FailedTake, Gil, GilStats, Hold, Wait};
+
 use crate::duration::micros;
 use crate::report::{Lane, Span, State};
+
+/// What the simulated GIL recorded during a run.
+#[derive(Clone, Debug, Default)]
+pub struct GilRecord {
+    /// Thread names, by index.
+    pub threads: Vec<String>,
+    /// Every hold.
+    pub holds: Vec<Hold>,
+    /// Every wait for the GIL.
+    pub waits: Vec<Wait>,
+    /// Every wake-up that found the GIL taken.
+    pub failed: Vec<FailedTake>,
+    /// The counts.
+    pub stats: GilStats,
+}
+
+impl GilRecord {
+    /// A copy of what `gil` recorded.
+    pub fn of(gil: &Gil) -> Self {
+        Self {
+            threads: gil.threads(),
+            holds: gil.holds(),
+            waits: gil.waits(),
+            failed: gil.failed_takes(),
+            stats: gil.stats(),
+        }
+    }
+
+    /// The most threads holding the GIL at one time, from the holds: 1 if
+    /// the lock kept its promise (0 if nobody held it).
+    pub fn max_holders(&self) -> usize {
+        let mut edges: Vec<(Duration, i32)> = Vec::new();
+        for hold in &self.holds {
+            edges.push((hold.start, 1));
+            edges.push((hold.end, -1));
+        }
+        // Ends before starts at the same instant: a hand-over is not an
+        // overlap.
+        edges.sort();
+        let (mut now, mut most) = (0i32, 0i32);
+        for (_, step) in edges {
+            now += step;
+            most = most.max(now);
+        }
+        usize::try_from(most).unwrap_or(0)
+    }
+}
 
 /// The label of a span during which a thread held the GIL.
 pub const HOLDS: &str = "holds the GIL";
@@ -117,6 +165,28 @@ pub fn window(lanes: &[Lane], from: u64, to: u64) -> Vec<Lane> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn holds(spans: &[(u64, u64)]) -> GilRecord {
+        GilRecord {
+            holds: spans
+                .iter()
+                .map(|&(a, b)| Hold {
+                    thread: 0,
+                    start: Duration::from_micros(a),
+                    end: Duration::from_micros(b),
+                })
+                .collect(),
+            ..GilRecord::default()
+        }
+    }
+
+    #[test]
+    fn holders_are_counted_from_the_holds() {
+        assert_eq!(holds(&[]).max_holders(), 0);
+        assert_eq!(holds(&[(0, 5), (5, 9), (9, 12)]).max_holders(), 1);
+        assert_eq!(holds(&[(0, 5), (4, 9)]).max_holders(), 2);
+    }
+
     use waiter::gil::{FailedTake, Hold, Wait};
 
     fn ms(n: u64) -> Duration {
