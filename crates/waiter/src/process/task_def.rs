@@ -25,8 +25,22 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-/// A task taking `A` and returning `R`, by name; see the [module
-/// docs](self). Copy it freely: it is a name and two types.
+/// A task taking `A` and returning `R`, by name. Copy it freely: it is a
+/// name and two types.
+///
+/// The same constant registers the function and calls it, so a call with
+/// other types does not compile; across the process boundary each call
+/// carries its [`Signature`]'s fingerprint, and a worker whose task differs
+/// answers [`TaskError::Mismatch`](super::TaskError::Mismatch). See the
+/// [`process` module docs](super).
+///
+/// ```
+/// use waiter::process::{Registry, TaskDef};
+///
+/// const SQUARE: TaskDef<u64, u64> = TaskDef::new("square");
+/// let registry = Registry::new().register(SQUARE, |x| x * x);
+/// assert_eq!(registry.signature("square"), Some(&SQUARE.signature()));
+/// ```
 pub struct TaskDef<A, R> {
     name: &'static str,
     _types: PhantomData<fn(A) -> R>,
