@@ -16,12 +16,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
-use waiter_lab::console::Stdout;
 use waiter_lab::{Ctx, Experiment, Input, Report, Stop};
 
 use crate::args::{Cli, Command, Output, TourArgs};
 use crate::live::Bars;
-use crate::output::{Sinks, print};
+use crate::output::{Sinks, Stdout, print};
 use crate::{interrupt, render, tour};
 
 /// An experiment's subcommand, parsed and ready to run.
@@ -56,7 +55,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     // stopped what it waited for) still ends as interrupted.
     if stop.requested() {
         print("interrupted\n");
-        Ok(ExitCode::from(interrupt::EXIT_CODE))
+        Ok(ExitCode::from(interrupt::exit_code()))
     } else {
         Ok(ExitCode::SUCCESS)
     }

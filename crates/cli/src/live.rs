@@ -9,7 +9,7 @@
 //! ([`MultiProgress::suspend`]), so `waiter gil | tee log` keeps every line
 //! and a bar never cuts a line in two.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -120,11 +120,7 @@ impl Bars {
 impl Console for Bars {
     fn prompt(&self, text: &str) {
         // Hide the bars, write to stdout, draw them again below.
-        self.multi.suspend(|| {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        });
+        self.multi.suspend(|| crate::output::print(text));
     }
 }
 

@@ -48,7 +48,7 @@ fn main() -> ExitCode {
         // to the whole process group) is the interruption, not an error.
         Err(_) if interrupt::stop().requested() => {
             let _ = writeln!(std::io::stdout(), "interrupted");
-            ExitCode::from(interrupt::EXIT_CODE)
+            ExitCode::from(interrupt::exit_code())
         }
         Err(error) => {
             let _ = writeln!(std::io::stderr(), "error: {}", one_line(&error));

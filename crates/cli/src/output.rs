@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use waiter::trace;
 use waiter_lab::Report;
+use waiter_lab::console::Console;
 use waiter_lab::export::{self, Page};
 use waiter_lab::report::Timeline;
 
 use crate::args::Output;
+use crate::interrupt;
 use crate::render;
 
 /// Where one experiment's report goes besides the terminal: `--json`,
@@ -110,11 +112,24 @@ pub(crate) fn write_trace(path: &Path, timelines: &[Timeline]) -> Result<()> {
         .with_context(|| format!("cannot write the trace to {}", path.display()))
 }
 
-/// Writes to stdout, ignoring a closed pipe (`waiter order | head`).
+/// Writes to stdout. A closed pipe (`waiter tour | head -1`) stops the
+/// run, quietly ([`interrupt::output_closed`]): nobody reads the rest.
 pub(crate) fn print(text: &str) {
     let mut out = io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    if written.is_err_and(|error| error.kind() == io::ErrorKind::BrokenPipe) {
+        interrupt::output_closed();
+    }
+}
+
+/// The lab's live lines on stdout, through [`print`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Stdout;
+
+impl Console for Stdout {
+    fn prompt(&self, text: &str) {
+        print(text);
+    }
 }
 
 /// An output file (`--json`, `--trace`), tried *before* the experiment

@@ -24,7 +24,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use crossbeam_channel::{Sender, select, unbounded};
-use waiter_lab::console::Stdout;
 use waiter_lab::export::{self, Page, Section};
 use waiter_lab::gil::python::DEFAULT_PYTHON;
 use waiter_lab::report::{Cell, Table};
@@ -34,7 +33,7 @@ use waiter_lab::{Console, Ctx};
 use crate::args::{DEFAULT_NAME, DEFAULT_REPORT_DIR, TourArgs};
 use crate::interrupt;
 use crate::live::Bars;
-use crate::output::{print, write_trace};
+use crate::output::{Stdout, print, write_trace};
 use crate::render;
 
 /// What the tour's thread tells this one.
@@ -207,7 +206,7 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
         if let Some(error) = folder.error {
             eprintln!("error: {error:#}");
         }
-        return Ok(ExitCode::from(interrupt::EXIT_CODE));
+        return Ok(ExitCode::from(interrupt::exit_code()));
     }
     if let Some(error) = folder.error {
         return Err(error);

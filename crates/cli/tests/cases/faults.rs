@@ -135,3 +135,53 @@ fn a_signal_to_waiter_alone_stops_cpythons_process_pool_workers() {
         }
     }
 }
+
+/// `waiter tour | head -1`: once the reader is gone, the tour stops (with
+/// the report of what finished), quietly and with exit code 0, as ripgrep
+/// does, instead of running every part for nobody.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_closed_stdout_stops_the_tour_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let report_arg = report.to_string_lossy().into_owned();
+    let parts = "greet,order,dine,cores";
+    let mut child = spawn_waiter(&["tour", "--quick", "--parts", parts, "--report", &report_arg]);
+    // Read one line, like `head -1`, then close the pipe.
+    let (_, rest) = read_until(&mut child, "");
+    drop(rest);
+    let status = wait_at_most(&mut child, Duration::from_secs(60));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?} {stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    // Stopped before the end: the report has fewer parts than asked for.
+    let written = report.join("report.json");
+    let finished = if written.exists() {
+        read_json(&written).as_array().unwrap().len()
+    } else {
+        0
+    };
+    assert!(finished < 4, "all {finished} parts ran for a closed pipe");
+}
+
+/// The same for one experiment: it stops, and writes what it measured.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_closed_stdout_stops_an_experiment_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("dine.json");
+    let json_arg = json.to_string_lossy().into_owned();
+    let args = ["dine", "--compare", "--duration", "5s", "--json", &json_arg];
+    let mut child = spawn_waiter(&args);
+    let (_, rest) = read_until(&mut child, "");
+    drop(rest);
+    let status = wait_at_most(&mut child, Duration::from_secs(60));
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let report = read_json(&json);
+    assert_eq!(report["figures"]["interrupted"], json!(true));
+    assert!(
+        outcomes(&report).len() < 5,
+        "every strategy dined for nobody"
+    );
+}
