@@ -309,12 +309,19 @@ fn simulated_convoy(
             case.title(),
             latency_text(latency)
         ));
-        if case.cpu_threads == 1 && case.interval == DEFAULT_SWITCH_INTERVAL {
+        // One CPU-bound thread, both clients; and two with the client
+        // thread, where waiting threads most often wake to find the GIL
+        // taken (the red ticks of the picture that made the convoy famous).
+        let pictured =
+            case.cpu_threads == 1 || (case.cpu_threads == 2 && case.client == Client::Thread);
+        if pictured && case.interval == DEFAULT_SWITCH_INTERVAL {
             let to = micros(case.interval * 2 + TIMELINE_WINDOW / 2);
             measured.timelines.push(Timeline {
                 title: format!(
-                    "convoy, simulated GIL, {} interval: echo, 1 CPU-bound thread, client {}",
+                    "convoy, simulated GIL, {} interval: echo, {} CPU-bound thread{}, client {}",
                     duration::format(case.interval),
+                    case.cpu_threads,
+                    if case.cpu_threads == 1 { "" } else { "s" },
                     case.client.describe()
                 ),
                 lanes: timeline::window(&run.lanes, 0, to),
