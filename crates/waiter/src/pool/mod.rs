@@ -42,10 +42,11 @@
 //! | `Future.add_done_callback(fn)` | [`Task::on_done`] | the callback gets a view of the outcome (`Result<&T, &TaskError>`), not the future; a panic in it is logged with `log::error!` (Python logs and goes on too) |
 //! | waiting on a future from many threads | [`Task::wait_done`] (`&self`), [`wait`], [`wait_any`], [`wait_all`] | every waiter is woken exactly once |
 //! | `wait(fs, timeout, return_when)` | [`wait`]`(&tasks, ReturnWhen::…, timeout)` | returns index sets ([`Waited`]) instead of sets of futures |
-//! | `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED` | [`ReturnWhen`] | a panic or an error counts as an exception; a cancellation does not, as in Python |
+//! | `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED` | [`ReturnWhen`] | a panic or an error counts as an exception; a cancellation does not, as in Python. A cancelled task counts as done at once (Python counts a future cancelled outside an executor as done only once "notified"; a task here has no such half-state) |
+//! | futures of different result types in one `wait` | `wait(&[&a as &dyn Waitable, &b], …)` | Rust slices hold one type: a [`Waitable`] trait object erases the result type |
 //! | `as_completed(fs)` | [`as_completed`] | takes the handles and yields `(index, result)`; a handle cannot be passed twice (Python drops duplicates); dropping the iterator cancels tasks not started (use [`AsCompleted::into_remaining`] to keep them) |
 //! | `as_completed(fs, timeout)` | [`as_completed_timeout`] | yields `Err(TaskError::Timeout)` once, then ends; unfinished tasks are untouched and can be taken back |
-//! | `TimeoutError` | [`TaskError::Timeout`] | — |
+//! | `TimeoutError` | [`TaskError::Timeout`] | carries no count: Python's `as_completed` says "2 (of 4) futures unfinished"; here [`AsCompletedTimeout::into_remaining`] hands those tasks back |
 //! | `CancelledError` | [`TaskError::Cancelled`] | — |
 //! | an exception raised by `fn` | [`TaskError::Panicked`] with the [`Panic`] | a task's panics do not reach the panic hook unless [`PoolBuilder::quiet_panics`]`(false)`: Python prints nothing until `result()` either |
 //! | `ProcessPoolExecutor` | [`ProcessPool`](crate::ProcessPool) | its own module |

@@ -781,3 +781,23 @@ fn a_callback_dropping_its_own_tasks_last_handle_does_not_deadlock() {
     assert_eq!(lost.len(), 1, "{lost:?}");
     assert_eq!(lost[0].name.as_deref(), Some("self-dropping"));
 }
+
+/// Tasks of different result types are waited for together through
+/// `&dyn Waitable`, as Python waits on any futures.
+#[test]
+fn wait_mixes_result_types_through_dyn_waitable() {
+    let pool = Pool::new(2).unwrap();
+    let number = pool.submit(|| 1u8).unwrap();
+    let text = pool.submit(|| String::from("two")).unwrap();
+    let shared = pool.submit(|| 3.0f64).unwrap().shared();
+    let tasks: [&dyn Waitable; 3] = [&number, &text, &shared];
+    let waited = wait(
+        &tasks,
+        ReturnWhen::AllCompleted,
+        Some(Duration::from_secs(30)),
+    );
+    assert_eq!(waited.done, [0, 1, 2]);
+    assert_eq!(wait_any(&tasks, None), Some(Ok(0)));
+    assert_eq!((number.wait(), text.wait()), (Ok(1), Ok("two".to_owned())));
+    assert_eq!(shared.wait(), Ok(3.0));
+}
