@@ -46,9 +46,19 @@ use crate::duration;
 
 pub use waiter::trace::{Lane, Recorder, Span, State, Timeline};
 
+/// The version of the report's JSON shape, written as `schema_version`
+/// in every report. A new version only adds keys: whatever read an older
+/// report reads a newer one. Reports written before versions have none
+/// (read as 0).
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// The result of one experiment.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// The version of this JSON shape ([`SCHEMA_VERSION`]); 0 for a
+    /// report written before versions.
+    #[serde(default)]
+    pub schema_version: u32,
     /// The experiment's id, also its CLI subcommand: `greet`, `order`.
     pub id: String,
     /// A one-line title.
@@ -69,15 +79,16 @@ impl Report {
     /// An empty report with an id and a title.
     pub fn new(id: impl Into<String>, title: impl Into<String>) -> Self {
         Self {
+            schema_version: SCHEMA_VERSION,
             id: id.into(),
             title: title.into(),
             ..Self::default()
         }
     }
 
-    /// The first table with this title.
-    pub fn table(&self, title: &str) -> Option<&Table> {
-        self.tables.iter().find(|t| t.title == title)
+    /// The table with this [id](Table::id).
+    pub fn table(&self, id: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.id == id)
     }
 
     /// Stores a figure; any serde value goes (numbers, lists, structs).
@@ -96,6 +107,11 @@ impl Report {
 /// A titled table of typed cells.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Table {
+    /// A short, stable name to find the table by ([`Report::table`]), which
+    /// does not change when its title's wording does: `costs`, `convoy`.
+    /// [`Table::new`] starts it as the title; [`Table::with_id`] names it.
+    #[serde(default)]
+    pub id: String,
     /// What the table shows.
     pub title: String,
     /// Column names.
@@ -110,11 +126,20 @@ impl Table {
         title: impl Into<String>,
         columns: impl IntoIterator<Item = S>,
     ) -> Self {
+        let title = title.into();
         Self {
-            title: title.into(),
+            id: title.clone(),
+            title,
             columns: columns.into_iter().map(Into::into).collect(),
             rows: Vec::new(),
         }
+    }
+
+    /// The same table, found by `id`.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
     }
 
     /// Appends a row.
@@ -300,5 +325,27 @@ mod tests {
     #[should_panic(expected = "one cell per column")]
     fn a_short_row_is_a_bug() {
         Table::new("t", ["a", "b"]).push_row(vec!["only one".into()]);
+    }
+
+    #[test]
+    fn reports_carry_their_schema_version_and_old_ones_still_read() {
+        let report = Report::new("greet", "Waiting");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["schema_version"], SCHEMA_VERSION);
+        // A report from before versions, and tables from before ids.
+        let old = r#"{"id":"greet","title":"t","explanation":[],"tables":[{"title":"times","columns":["a"],"rows":[]}],"timelines":[],"conclusions":[],"figures":{}}"#;
+        let old: Report = serde_json::from_str(old).unwrap();
+        assert_eq!(old.schema_version, 0);
+        assert_eq!(old.tables[0].id, "");
+    }
+
+    #[test]
+    fn tables_are_found_by_id_not_title() {
+        let mut report = Report::new("cores", "t");
+        report
+            .tables
+            .push(Table::new("what things cost", ["operation"]).with_id("costs"));
+        assert!(report.table("costs").is_some());
+        assert!(report.table("what things cost").is_none());
     }
 }

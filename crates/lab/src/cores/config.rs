@@ -14,14 +14,14 @@ pub const ID: &str = "cores";
 /// The experiment's title.
 pub const TITLE: &str = "Cores, threads and processes: time slicing and what things cost";
 
-/// The title of the machine table.
-pub const MACHINE_TABLE: &str = "the machine";
+/// The id of the machine table ([`Report::table`](crate::Report::table)).
+pub const MACHINE_TABLE: &str = "machine";
 
-/// The title of the time-slicing table.
-pub const SLICING_TABLE: &str = "time slicing: k threads, the same work each";
+/// The id of the time-slicing table ([`Report::table`](crate::Report::table)).
+pub const SLICING_TABLE: &str = "slicing";
 
-/// The title of the costs table.
-pub const COSTS_TABLE: &str = "what things cost";
+/// The id of the costs table ([`Report::table`](crate::Report::table)).
+pub const COSTS_TABLE: &str = "costs";
 
 /// Thread starts timed by default.
 pub const DEFAULT_THREAD_STARTS: usize = 200;

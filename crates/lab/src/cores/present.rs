@@ -76,7 +76,8 @@ pub(super) fn count_cell(n: Option<usize>) -> Cell {
 }
 
 pub(super) fn machine_table(machine: &Machine) -> Table {
-    let mut table = Table::new(MACHINE_TABLE, ["what", "value", "where it comes from"]);
+    let mut table =
+        Table::new("the machine", ["what", "value", "where it comes from"]).with_id(MACHINE_TABLE);
     table.push_row(vec![
         "logical CPUs online".into(),
         count_cell(machine.logical_cpus),
@@ -126,7 +127,7 @@ pub(super) fn machine_table(machine: &Machine) -> Table {
 
 pub(super) fn slicing_table(runs: &[RunFigures], cpus: usize) -> Table {
     let mut table = Table::new(
-        SLICING_TABLE,
+        "time slicing: k threads, the same work each",
         [
             "threads (k)",
             "wall",
@@ -137,7 +138,8 @@ pub(super) fn slicing_table(runs: &[RunFigures], cpus: usize) -> Table {
             "involuntary switches",
             "per thread",
         ],
-    );
+    )
+    .with_id(SLICING_TABLE);
     for run in runs {
         let na = || Cell::from(NOT_AVAILABLE);
         let busy = run
@@ -160,7 +162,8 @@ pub(super) fn slicing_table(runs: &[RunFigures], cpus: usize) -> Table {
 }
 
 pub(super) fn costs_table(measured: &[Measured]) -> Table {
-    let mut table = Table::new(COSTS_TABLE, ["operation", "median", "p99", "times"]);
+    let mut table = Table::new("what things cost", ["operation", "median", "p99", "times"])
+        .with_id(COSTS_TABLE);
     for m in measured {
         match (&m.summary, &m.skipped) {
             (Some(s), _) => table.push_row(vec![

@@ -247,7 +247,7 @@ fn the_experiment_produces_every_row() {
     let report = run(&small(), None, console.clone()).unwrap();
     assert_eq!(report.id, ID);
     let slicing = &report.tables[1];
-    assert_eq!(slicing.title, SLICING_TABLE);
+    assert_eq!(slicing.id, SLICING_TABLE);
     let ks: Vec<String> = slicing.rows.iter().map(|r| r[0].display()).collect();
     assert_eq!(ks, ["1", "2", "4"]);
     assert_eq!(report.table(MACHINE_TABLE).unwrap().rows.len(), 6);

@@ -47,7 +47,8 @@ fn strategies_table(config: &Config, outcomes: &[Outcome]) -> Table {
             "slices ran out",
             "deadlock",
         ],
-    );
+    )
+    .with_id("strategies");
     for outcome in outcomes {
         table.push_row(vec![
             Cell::from(outcome.strategy.name()),
@@ -80,7 +81,8 @@ fn philosophers_table(outcome: &Outcome) -> Table {
             "max hungry",
             "slices ran out",
         ],
-    );
+    )
+    .with_id(format!("philosophers-{}", outcome.strategy.name()));
     for (who, diner) in outcome.philosophers.iter().enumerate() {
         table.push_row(vec![
             Cell::from(lane(who)),

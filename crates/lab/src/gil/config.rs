@@ -18,17 +18,17 @@ pub const ID: &str = "gil";
 pub const TITLE: &str =
     "The GIL: threads, processes and async on CPU- and I/O-bound work, simulated and in CPython";
 
-/// The title of the main table.
-pub const TABLE: &str = "two units of work, every way: wall time, CPU time, speed-up";
+/// The id of the main table ([`Report::table`](crate::Report::table)).
+pub const TABLE: &str = "modes";
 
-/// The title of the convoy table.
-pub const CONVOY_TABLE: &str = "the convoy effect: an echo thread's round trip";
+/// The id of the convoy table ([`Report::table`](crate::Report::table)).
+pub const CONVOY_TABLE: &str = "convoy";
 
-/// The title of the side-by-side table.
-pub const COMPARISON_TABLE: &str = "simulated GIL vs CPython, figure by figure";
+/// The id of the side-by-side table ([`Report::table`](crate::Report::table)).
+pub const COMPARISON_TABLE: &str = "comparison";
 
-/// The title of the claims table.
-pub const CLAIMS_TABLE: &str = "the note's claims, on this machine";
+/// The id of the claims table ([`Report::table`](crate::Report::table)).
+pub const CLAIMS_TABLE: &str = "claims";
 
 /// Each unit (one wait, one prime count) takes this long at scale 1, so
 /// sequential (two units) takes about a second.

@@ -129,7 +129,7 @@ pub(super) fn row_line(row: &Row) -> String {
 /// The main table.
 pub(super) fn rows_table(rows: &[Row]) -> Table {
     let mut table = Table::new(
-        TABLE,
+        "two units of work, every way: wall time, CPU time, speed-up",
         [
             "workload",
             "mode",
@@ -139,7 +139,8 @@ pub(super) fn rows_table(rows: &[Row]) -> Table {
             "speed-up",
             "failed acquisitions",
         ],
-    );
+    )
+    .with_id(TABLE);
     for row in rows {
         let cells = match (&row.not_run, row.wall_us) {
             (None, Some(wall)) => {
@@ -187,7 +188,7 @@ pub(super) fn latency_cells(latency: Option<Latency>) -> [Cell; 2] {
 /// The convoy table.
 pub(super) fn convoy_table(rows: &[ConvoyRow]) -> Table {
     let mut table = Table::new(
-        CONVOY_TABLE,
+        "the convoy effect: an echo thread's round trip",
         [
             "client",
             "CPU threads",
@@ -199,7 +200,8 @@ pub(super) fn convoy_table(rows: &[ConvoyRow]) -> Table {
             "round trips (simulated / CPython)",
             "failed acquisitions (simulated)",
         ],
-    );
+    )
+    .with_id(CONVOY_TABLE);
     for row in rows {
         let mut line = vec![
             Cell::from(row.case.client.describe()),
@@ -383,7 +385,7 @@ pub(super) fn comparisons(rows: &[Row], convoy: &[ConvoyRow]) -> Vec<Comparison>
 
 pub(super) fn comparison_table(comparisons: &[Comparison]) -> Table {
     let mut table = Table::new(
-        COMPARISON_TABLE,
+        "simulated GIL vs CPython, figure by figure",
         [
             "figure",
             "simulated GIL",
@@ -391,7 +393,8 @@ pub(super) fn comparison_table(comparisons: &[Comparison]) -> Table {
             "simulated ÷ CPython",
             "within 2×",
         ],
-    );
+    )
+    .with_id(COMPARISON_TABLE);
     for c in comparisons {
         let cell = |v: Option<f64>| match v {
             Some(v) if c.latency => Cell::Micros(v.max(0.0) as u64),
@@ -415,9 +418,10 @@ pub(super) fn comparison_table(comparisons: &[Comparison]) -> Table {
 
 pub(super) fn claims_table(claims: &[Claim]) -> Table {
     let mut table = Table::new(
-        CLAIMS_TABLE,
+        "the note's claims, on this machine",
         ["claim", "the note says", "measured here", "verdict", "why"],
-    );
+    )
+    .with_id(CLAIMS_TABLE);
     for claim in claims {
         table.push_row(vec![
             Cell::from(claim.short.as_str()),

@@ -26,7 +26,8 @@ pub(super) fn times_table(figures: &[ModeFigures]) -> Table {
             "total ÷ (ask + calc)",
             "total ÷ max(ask, calc)",
         ],
-    );
+    )
+    .with_id("times");
     for f in figures {
         table.push_row(vec![
             Cell::from(f.mode.name()),

@@ -57,7 +57,8 @@ pub(super) fn side_by_side(synced: &[RunFigures], racy: &[RunFigures]) -> Table 
             "total (racy)",
             "lost (racy)",
         ],
-    );
+    )
+    .with_id("runs");
     for (s, r) in synced.iter().zip(racy) {
         table.push_row(vec![
             Cell::from(s.run),
