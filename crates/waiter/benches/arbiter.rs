@@ -42,8 +42,8 @@
 mod support;
 
 use std::hint::black_box;
-use std::sync::Barrier;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -82,6 +82,7 @@ fn pairs(resources: usize, count: usize, seed: u64) -> Vec<[usize; 2]> {
 /// One round's result.
 #[derive(Clone, Copy)]
 struct Round {
+    grants: u64,
     grants_per_s: f64,
     /// The share of the round in which two threads made progress (0..=1).
     overlap: f64,
@@ -151,8 +152,10 @@ fn measure(
     let first_start = traces.iter().map(|t| t.start).min().expect("threads ran");
     let last_end = traces.iter().map(|t| t.end).max().expect("threads ran");
     let span = last_end - first_start;
+    let grants = traces.iter().map(|t| t.grants).sum::<usize>();
     Round {
-        grants_per_s: traces.iter().map(|t| t.grants).sum::<usize>() as f64 / span.as_secs_f64(),
+        grants: grants as u64,
+        grants_per_s: grants as f64 / span.as_secs_f64(),
         overlap: overlap(&traces, first_start, span),
     }
 }
@@ -204,20 +207,32 @@ struct Row {
     overlap: f64,
 }
 
-/// A way of taking two resources, measured under a name.
-type Contender<'a> = (&'static str, Box<dyn Fn([usize; 2]) + Sync + 'a>);
+/// A way of taking two resources, measured under a name: `grant` takes a
+/// pair and bumps a counter per resource; `counted` sums the counters, which
+/// must come to two per grant made (a lost update is a broken exclusion).
+struct Contender {
+    name: &'static str,
+    grant: Box<dyn Fn([usize; 2]) + Sync>,
+    counted: Box<dyn Fn() -> u64>,
+}
 
-fn contenders(resources: usize) -> Vec<Contender<'static>> {
-    let mutexes: Vec<Mutex<u64>> = (0..resources).map(|_| Mutex::new(0)).collect();
-    let ordered = move |[a, b]: [usize; 2]| {
-        let (first, second) = if a < b { (a, b) } else { (b, a) };
-        let mut x = mutexes[first].lock();
-        let mut y = mutexes[second].lock();
-        *x += 1;
-        *y += 1;
-        black_box((&*x, &*y));
-    };
-    let mut all: Vec<Contender<'static>> = vec![("ordered-mutexes", Box::new(ordered))];
+fn contenders(resources: usize) -> Vec<Contender> {
+    let mutexes: Arc<Vec<Mutex<u64>>> = Arc::new((0..resources).map(|_| Mutex::new(0)).collect());
+    let mut all = vec![Contender {
+        name: "ordered-mutexes",
+        grant: Box::new({
+            let mutexes = Arc::clone(&mutexes);
+            move |[a, b]: [usize; 2]| {
+                let (first, second) = if a < b { (a, b) } else { (b, a) };
+                let mut x = mutexes[first].lock();
+                let mut y = mutexes[second].lock();
+                *x += 1;
+                *y += 1;
+                black_box((&*x, &*y));
+            }
+        }),
+        counted: Box::new(move || mutexes.iter().map(|m| *m.lock()).sum()),
+    }];
     for (name, policy) in [
         ("waiter-fifo", Policy::Fifo),
         ("waiter-greedy", Policy::Greedy),
@@ -227,15 +242,26 @@ fn contenders(resources: usize) -> Vec<Contender<'static>> {
             .policy(policy)
             .build()
             .expect("valid capacities");
-        let counters: Vec<Mutex<u64>> = (0..resources).map(|_| Mutex::new(0)).collect();
-        let grant = move |pair: [usize; 2]| {
-            let grant = waiter.acquire(pair).expect("valid request");
-            // The grant makes these uncontended; same work as above.
-            *counters[pair[0]].lock() += 1;
-            *counters[pair[1]].lock() += 1;
-            drop(grant);
-        };
-        all.push((name, Box::new(grant)));
+        let counters: Arc<Vec<AtomicU64>> =
+            Arc::new((0..resources).map(|_| AtomicU64::new(0)).collect());
+        all.push(Contender {
+            name,
+            grant: Box::new({
+                let counters = Arc::clone(&counters);
+                move |pair: [usize; 2]| {
+                    let grant = waiter.acquire(pair).expect("valid request");
+                    // The grant makes these exclusive: a plain read and
+                    // write, as under the mutexes (the grant's hand-over
+                    // orders them; a lost update would show in the count).
+                    for resource in pair {
+                        let counter = &counters[resource];
+                        counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                    }
+                    drop(grant);
+                }
+            }),
+            counted: Box::new(move || counters.iter().map(|c| c.load(Ordering::Relaxed)).sum()),
+        });
     }
     all
 }
@@ -266,24 +292,31 @@ fn main() {
             let mut results: Vec<Vec<Round>> = vec![Vec::new(); contenders.len()];
             // Alternated, so drift on the machine spreads over every executor.
             for _ in 0..rounds {
-                for ((_, grant), results) in contenders.iter().zip(&mut results) {
-                    results.push(measure(threads, resources, window, grant.as_ref()));
+                for (contender, results) in contenders.iter().zip(&mut results) {
+                    results.push(measure(threads, resources, window, &*contender.grant));
                 }
             }
             let medians: Vec<f64> = results
                 .iter()
                 .map(|r| median(r.iter().map(|r| r.grants_per_s).collect()))
                 .collect();
-            for (((executor, _), results), &grants_per_s) in
+            for ((contender, results), &grants_per_s) in
                 contenders.iter().zip(&results).zip(&medians)
             {
+                let grants: u64 = results.iter().map(|r| r.grants).sum();
+                assert_eq!(
+                    (contender.counted)(),
+                    2 * grants,
+                    "{}: a counter lost an update",
+                    contender.name
+                );
                 let rates = results.iter().map(|r| r.grants_per_s);
                 let slowest = rates.clone().fold(f64::INFINITY, f64::min);
                 let fastest = rates.fold(0.0, f64::max);
                 rows.push(Row {
                     threads,
                     resources,
-                    executor,
+                    executor: contender.name,
                     grants_per_s,
                     ratio: grants_per_s / medians[0],
                     spread: (slowest / grants_per_s, fastest / grants_per_s),
