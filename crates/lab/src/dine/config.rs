@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use ::waiter::Policy;
 use serde::Serialize;
+use waiter::Policy;
 
 use crate::duration::{self, Range};
 use crate::error::Error;
@@ -107,7 +107,7 @@ pub enum Strategy {
     Naive,
     /// Lower-numbered fork first. See [`ordered`](super::ordered).
     Ordered,
-    /// Both forks at once from a [`::waiter::Waiter`]. See [`waiter`](mod@waiter).
+    /// Both forks at once from a [`waiter::Waiter`]. See [`by_waiter`](super::by_waiter).
     Waiter,
     /// At most ⌊forks/2⌋ + 1 seated (never forks − 1 or more). See [`footman`](super::footman).
     Footman,

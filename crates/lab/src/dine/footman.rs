@@ -6,7 +6,7 @@
 //! some seated philosopher always finds both of its forks (pigeonhole:
 //! N−1 people holding one fork each leave one fork free, next to someone
 //! who holds one). So the circular wait cannot close. The footman is a
-//! counting semaphore; unlike the [waiter](super::waiter) it hands out
+//! counting semaphore; unlike the [waiter](super::by_waiter) it hands out
 //! seats, not forks, and does not choose who eats.
 //!
 //! ## Why N−1 seats feed one philosopher at a time

@@ -25,7 +25,7 @@
 //! |---|---|---|
 //! | [`naive`] | left fork, then right fork | yes: the watchdog catches it |
 //! | [`ordered`] | lowest-numbered fork first (resource hierarchy) | no |
-//! | [`waiter`] | ask a [`::waiter::Waiter`] for both at once (the note's) | no |
+//! | [`by_waiter`] | ask a [`waiter::Waiter`] for both at once (the note's) | no |
 //! | [`footman`] | at most ⌊K/2⌋ + 1 seated, fewer than the K forks | no |
 //! | [`chandy_misra`] | clean/dirty forks passed by messages (ring only) | no |
 //!
@@ -70,6 +70,7 @@
 //! # Ok::<(), waiter_lab::Error>(())
 //! ```
 
+pub mod by_waiter;
 pub mod chandy_misra;
 mod config;
 pub mod footman;
@@ -82,7 +83,6 @@ mod philosopher;
 mod present;
 pub mod stats;
 mod stop;
-pub mod waiter;
 pub mod watchdog;
 
 use std::sync::Arc;
@@ -235,7 +235,7 @@ fn seating(config: &Config, strategy: Strategy) -> Result<Box<dyn Seating>, Erro
         Strategy::Naive => Box::new(naive::seating(forks, n)),
         Strategy::Ordered => Box::new(ordered::seating(forks, n)),
         Strategy::Footman => Box::new(footman::seating(forks, n)),
-        Strategy::Waiter => Box::new(waiter::Served::new(
+        Strategy::Waiter => Box::new(by_waiter::Served::new(
             config.layout,
             n,
             config.policy,

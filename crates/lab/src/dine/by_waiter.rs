@@ -1,8 +1,8 @@
-//! `waiter`: the note's solution. "If there is a waiter, he can get the 2
-//! forks and send them to the philosophers in a limited time for them to
-//! eat."
+//! The `waiter` strategy, the note's solution: "If there is a waiter, he
+//! can get the 2 forks and send them to the philosophers in a limited time
+//! for them to eat."
 //!
-//! A hungry philosopher asks a [`::waiter::Waiter`] for *both* forks in
+//! A hungry philosopher asks a [`waiter::Waiter`] for *both* forks in
 //! one request, and the waiter grants both or none. Nobody ever holds one
 //! fork while waiting for another, so the circular wait of the
 //! [naive](super::naive) table cannot form: no deadlock, by construction,
@@ -39,7 +39,7 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use ::waiter::{Grant, Policy, Request, Waiter};
+use waiter::{Grant, Policy, Request, Waiter};
 
 use super::philosopher::{Diner, Meal, Seating, Shared};
 use super::{Layout, left, right};
