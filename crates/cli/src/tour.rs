@@ -33,7 +33,7 @@ use waiter_lab::{Console, Ctx};
 use crate::args::{DEFAULT_NAME, DEFAULT_REPORT_DIR, TourArgs};
 use crate::interrupt;
 use crate::live::Bars;
-use crate::output::{Stdout, print, write_trace};
+use crate::output::{Stdout, open_tour_outputs, print, write_trace};
 use crate::render;
 
 /// What the tour's thread tells this one.
@@ -56,6 +56,7 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| DEFAULT_REPORT_DIR.into())
     });
+    let trace_file = open_tour_outputs(report_dir.as_deref(), args.trace.as_deref())?;
     // This binary serves the process pool's workers and the `cores` child
     // (see `main`), so both kinds of process rows can run.
     let exe = std::env::current_exe().ok();
@@ -181,13 +182,13 @@ pub(crate) fn run(args: TourArgs) -> Result<ExitCode> {
         bars.clear();
     }
     print(&ending(&summary, started.elapsed()));
-    if let Some(path) = &args.trace {
+    if let (Some(path), Some(file)) = (&args.trace, &trace_file) {
         let timelines: Vec<_> = page
             .sections
             .iter()
             .flat_map(|section| section.report.timelines.iter().cloned())
             .collect();
-        let written = write_trace(path, &timelines);
+        let written = write_trace(file, &timelines);
         if written.is_ok() {
             print(&format!(
                 "trace: {} (open it in https://ui.perfetto.dev)\n",

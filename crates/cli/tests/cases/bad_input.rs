@@ -33,9 +33,10 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 /// folder, a folder where a file goes) is only known by trying it: an
 /// experiment opens `--json`, `--trace` and `--report` before it runs, and
 /// refuses with exit code 2 and one `error: …` line (see
-/// `paths_that_cannot_be_written_are_refused_before_the_run`). The tour is
-/// the exception: its report folder is written after every part, and a
-/// folder that cannot be written is an error after the output (exit 1).
+/// `paths_that_cannot_be_written_are_refused_before_the_run`). The tour
+/// tries its `--report` folder and `--trace` file before it runs, too.
+/// Links, devices, FIFOs, `-` and two outputs at one path: see
+/// `output_paths.rs`.
 const CASES: &[(&[&str], &str)] = &[
     // ------------------------------------------------------------ waiter
     (&["--nope"], "unexpected argument '--nope' found"),

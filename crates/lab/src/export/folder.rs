@@ -89,14 +89,60 @@ pub fn write_folder(dir: &Path, page: &Page) -> Result<Written, Error> {
     Ok(written)
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it to
-/// `path`: a reader sees the old file or the new one, never half of one.
-/// On failure, the temporary file is removed and `path` is left as it was.
+/// Writes `bytes` to `path` without destroying what is not a file.
+///
+/// - A regular file or a new path: written to a temporary file beside it,
+///   then renamed over it: a reader sees the old file or the new one,
+///   never half of one. On failure the temporary file is removed and
+///   `path` is left as it was.
+/// - A symbolic link: followed ([`resolve_links`]); its target is replaced,
+///   the link stays.
+/// - Anything else that exists (`/dev/null`, a terminal, a FIFO): written
+///   through, never replaced by a regular file. A FIFO waits for a reader,
+///   as `echo > fifo` does.
 ///
 /// # Errors
 ///
 /// What the system said when creating, writing or renaming.
 pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let path = &resolve_links(path)?;
+    if fs::metadata(path).is_ok_and(|meta| !meta.is_file() && !meta.is_dir()) {
+        let mut file = fs::OpenOptions::new().write(true).open(path)?;
+        file.write_all(bytes)?;
+        return file.flush();
+    }
+    replace_file(path, bytes)
+}
+
+/// `path` with every symbolic link of its last component followed, even
+/// one whose target does not exist yet (it is then created there).
+///
+/// # Errors
+///
+/// A link that cannot be read, or a loop of links.
+pub fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    /// As many as Linux follows.
+    const MAX_LINKS: usize = 40;
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(io::Error::other(format!(
+        "more than {MAX_LINKS} symbolic links in a row"
+    )))
+}
+
+/// The atomic replacement of a regular file (see [`replace`]).
+fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     /// Tells apart the temporary files of concurrent writers in one process
     /// (the process id tells apart processes).
     static NEXT: AtomicU64 = AtomicU64::new(0);

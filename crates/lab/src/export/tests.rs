@@ -590,3 +590,56 @@ fn writing_into_a_read_only_folder_is_an_error() {
     assert!(message.contains(&target.display().to_string()), "{message}");
     assert_eq!(listed, 0, "nothing half written");
 }
+
+#[cfg(unix)]
+#[test]
+fn replace_follows_a_link_and_replaces_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.json");
+    let link = dir.path().join("link.json");
+    std::fs::write(&target, "old").unwrap();
+    std::os::unix::fs::symlink("target.json", &link).unwrap();
+    crate::export::replace(&link, b"new").unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    // A link to a file not made yet: made there.
+    let dangling = dir.path().join("dangling.json");
+    std::os::unix::fs::symlink("later.json", &dangling).unwrap();
+    crate::export::replace(&dangling, b"made").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("later.json")).unwrap(),
+        "made"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn replace_writes_through_a_device_and_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    crate::export::replace(std::path::Path::new("/dev/null"), b"gone").unwrap();
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|status| status.success()) {
+        eprintln!("skipped the FIFO case: mkfifo did not run");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    };
+    crate::export::replace(&fifo, b"through the pipe").unwrap();
+    assert_eq!(reader.join().unwrap(), b"through the pipe");
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
