@@ -444,7 +444,7 @@ async fn check_size(page: &chromiumoxide::Page, name: &str, width: i64) {
                  figure.id = figure.id || 'hovered'; \
                  const s = spans[Math.floor(spans.length / 2)]; s.scrollIntoView({{ block: 'center' }}); \
                  const r = s.getBoundingClientRect(); \
-                 return {{ figure: figure.id, x: r.left + r.width / 2, y: r.top + r.height / 2, lane: s.dataset.lane, \
+                 return {{ figure: figure.id, x: r.left + r.width / 2, y: r.top + r.height / 2, lane: s.parentNode.dataset.lane, \
                           state: s.dataset.state, start: +s.dataset.startUs, end: +s.dataset.endUs }}; }} \
                return null; }})()",
             before["id"].as_str().unwrap()

@@ -5,8 +5,9 @@
 //
 // The page works without this script: each timeline is a complete static
 // picture. The script only reads what the picture carries (data-plot-left,
-// data-plot-right, data-end-us on the <svg>; data-lane, data-state,
-// data-label, data-start-us, data-end-us on each span) and redraws the
+// data-plot-right, data-end-us on the <svg>; data-lane on each lane's group
+// of spans; data-state, data-label, data-start-us, data-end-us on each
+// span) and redraws the
 // spans and the axis for the visible range, which it writes on the figure
 // as data-view-start and data-view-end, in milliseconds.
 //
@@ -231,7 +232,7 @@
     var tip = this.tip;
     tip.textContent = "";
     var lines = [
-      ["lane", span.getAttribute("data-lane")],
+      ["lane", span.parentNode.getAttribute("data-lane")],
       ["state", state + (label ? " — " + label : "")],
       span.classList.contains("instant") ? ["at", human(start)] : ["start", human(start)],
     ];

@@ -12,9 +12,9 @@
 //! The picture also carries what a script needs to redraw it at another
 //! zoom without the timeline's data: the plot's left and right edges and
 //! the time they stand for on the `<svg>` (`data-plot-left`,
-//! `data-plot-right`, `data-end-us`), and on every span its lane, state,
-//! label, start and end (`data-lane`, `data-state`, `data-label`,
-//! `data-start-us`, `data-end-us`). A [`State::FailedAcquire`] span is an
+//! `data-plot-right`, `data-end-us`), on each lane's group of spans its
+//! name (`data-lane`), and on every span its state, label (if any), start
+//! and end (`data-state`, `data-label`, `data-start-us`, `data-end-us`). A [`State::FailedAcquire`] span is an
 //! instant: a red tick across its lane (class `span instant`).
 
 use std::fmt::Write as _;
@@ -124,14 +124,27 @@ pub fn svg_on_axis(timeline: &Timeline, end_us: u64) -> String {
         let axis = Axis::new(end_us);
         axis.grid(&mut out, lanes_bottom);
         put!(out, r#"<g class="spans">"#);
-        // Instants last, on top of the spans they fall in.
+        // Instants last, on top of the spans they fall in. A lane's spans
+        // are a group that names the lane once.
         for instants in [false, true] {
             for (index, lane) in timeline.lanes.iter().enumerate() {
-                for span in &lane.spans {
-                    if (span.state == State::FailedAcquire) == instants {
-                        bar(&mut out, &axis, index, lane, span);
-                    }
+                let mut spans = lane
+                    .spans
+                    .iter()
+                    .filter(|span| (span.state == State::FailedAcquire) == instants)
+                    .peekable();
+                if spans.peek().is_none() {
+                    continue;
                 }
+                put!(
+                    out,
+                    r#"<g class="lane-spans" data-lane="{}">"#,
+                    escape(&lane.name)
+                );
+                for span in spans {
+                    bar(&mut out, &axis, index, lane, span);
+                }
+                put!(out, "</g>");
             }
         }
         put!(out, "</g>");
@@ -247,10 +260,12 @@ fn bar(out: &mut String, axis: &Axis, index: usize, lane: &Lane, span: &Span) {
     };
     put!(
         out,
-        r#"<rect class="{class}" x="{x:.2}" y="{y:.1}" width="{width:.2}" height="{height:.1}" fill="{}" data-lane="{}" data-state="{state}" data-label="{}" data-start-us="{}" data-end-us="{}"><title>{}</title></rect>"#,
+        r#"<rect class="{class}" x="{x:.1}" y="{y:.1}" width="{width:.1}" height="{height:.1}" fill="{}" data-state="{state}"{} data-start-us="{}" data-end-us="{}"><title>{}</title></rect>"#,
         span.state.colour(),
-        escape(&lane.name),
-        escape(span.label.as_deref().unwrap_or("")),
+        span.label
+            .as_deref()
+            .map(|label| format!(r#" data-label="{}""#, escape(label)))
+            .unwrap_or_default(),
         span.start_us,
         span.end_us.max(span.start_us),
         escape(&tooltip),

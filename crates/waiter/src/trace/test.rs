@@ -696,9 +696,14 @@ fn every_span_carries_its_data_and_an_instant_is_a_tick_on_top() {
     };
     let picture = svg_on_axis(&timeline, 10_000);
     assert!(picture.contains(r#"data-end-us="10000""#));
+    assert!(picture.contains(r#"<g class="lane-spans" data-lane="io &quot;1&quot;">"#));
     assert!(picture.contains(
-        r#"data-lane="io &quot;1&quot;" data-state="waiting-gil" data-label="waits" data-start-us="100" data-end-us="5100""#
+        r#"data-state="waiting-gil" data-label="waits" data-start-us="100" data-end-us="5100""#
     ));
+    // No label, no attribute.
+    assert!(
+        picture.contains(r#"data-state="failed-acquire" data-start-us="2000" data-end-us="2000""#)
+    );
     let wait = picture.find(r#"data-state="waiting-gil""#).unwrap();
     let instant = picture.find(r#"class="span instant""#).unwrap();
     assert!(instant > wait, "the instant is drawn over the wait");
