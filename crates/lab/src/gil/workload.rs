@@ -188,12 +188,21 @@ fn solve(goal: f64, start: f64) -> f64 {
 /// assert!(small >= 3 && large > small);
 /// ```
 pub fn calibrate(target: Duration) -> u64 {
+    calibrate_with(target, |n| {
+        let start = Instant::now();
+        count_primes(n, || {});
+        start.elapsed().as_secs_f64()
+    })
+}
+
+/// [`calibrate`] with the clock as an argument: `measure(n)` is how many
+/// seconds counting the primes below `n` took. Kept apart so the search can
+/// be tested against a machine whose timing is known exactly.
+fn calibrate_with(target: Duration, mut measure: impl FnMut(u64) -> f64) -> u64 {
     let target = target.as_secs_f64().max(1e-6);
     let mut n: u64 = 1_000;
     let took = loop {
-        let start = Instant::now();
-        count_primes(n, || {});
-        let took = start.elapsed().as_secs_f64();
+        let took = measure(n);
         if took >= target / 8.0 || took >= 0.05 || n >= 1 << 40 {
             break took.max(1e-7);
         }
@@ -237,9 +246,19 @@ mod tests {
 
     #[test]
     fn calibration_grows_with_the_target() {
-        let a = calibrate(Duration::from_micros(500));
-        let b = calibrate(Duration::from_millis(8));
+        // A machine on which the cost model is exact: one unit of cost takes 1 ns.
+        let exact = |n: u64| cost(n as f64) * 1e-9;
+        let a = calibrate_with(Duration::from_micros(500), exact);
+        let b = calibrate_with(Duration::from_millis(8), exact);
         assert!(b > a, "{a} {b}");
+        // And the size found takes the time asked for there.
+        for (target, n) in [(500e-6, a), (8e-3, b)] {
+            let took = exact(n);
+            assert!(
+                (took / target - 1.0).abs() < 0.01,
+                "{n}: {took} s for {target} s"
+            );
+        }
     }
 
     #[test]
