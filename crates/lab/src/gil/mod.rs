@@ -105,6 +105,16 @@ pub struct Row {
     pub not_run: Option<String>,
     /// Wake-ups that found the simulated GIL taken (modes under it only).
     pub failed_acquisitions: Option<u64>,
+    /// Of `wall_us`, starting the worker processes (process modes only):
+    /// the warm run is the rest.
+    pub startup_us: Option<u64>,
+}
+
+impl Row {
+    /// The wall time without the processes' start-up, in microseconds.
+    pub fn warm_us(&self) -> Option<u64> {
+        Some(self.wall_us?.saturating_sub(self.startup_us.unwrap_or(0)))
+    }
 }
 
 impl Row {
@@ -118,6 +128,7 @@ impl Row {
             check: Some(measured.check),
             not_run: None,
             failed_acquisitions: measured.gil.as_ref().map(|gil| gil.stats.failed_takes),
+            startup_us: measured.startup.map(micros),
         }
     }
 
@@ -131,6 +142,7 @@ impl Row {
             check: None,
             not_run: Some(why.to_owned()),
             failed_acquisitions: None,
+            startup_us: None,
         }
     }
 }
@@ -418,6 +430,7 @@ fn cpython(
                                 not_run: None,
                                 // CPython does not count its own.
                                 failed_acquisitions: None,
+                                startup_us: run.startup_s.map(|s| micros(python::seconds(s))),
                             }
                         }
                         None => Row::not_run(

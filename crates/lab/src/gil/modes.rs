@@ -164,6 +164,8 @@ pub struct Measured {
     pub lanes: Vec<Lane>,
     /// What the simulated GIL recorded ([`Mode::ThreadsGil`]).
     pub gil: Option<GilRecord>,
+    /// Of `wall`, the time it took to start the workers ([`Mode::Processes`]).
+    pub startup: Option<Duration>,
 }
 
 impl Measured {
@@ -175,6 +177,7 @@ impl Measured {
             check,
             lanes: Vec::new(),
             gil: None,
+            startup: None,
         }
     }
 }
@@ -216,6 +219,7 @@ pub fn threads(units: &[Unit]) -> Result<Measured, Error> {
         check: check?,
         lanes: recorder.finish("").lanes,
         gil: None,
+        startup: None,
     })
 }
 
@@ -256,24 +260,40 @@ pub fn threads_gil(units: &[Unit], interval: Duration) -> Result<Measured, Error
         check: check?,
         lanes: timeline::gil_lanes(&record, io.finish("").lanes, &order),
         gil: Some(record),
+        startup: None,
     })
 }
 
 /// The units on a [`ProcessPool`] of 2 workers running [`registry`]'s
 /// tasks. Starting the workers is part of the timing (it is part of the
-/// price of processes); so is stopping them, which waits for them to exit
-/// so that their CPU time is counted.
+/// price of processes), and it is also measured apart ([`Measured::startup`]:
+/// the pool built and every worker through one empty task), so the warm run
+/// can be told from the start-up; stopping the pool is timed too, and waits
+/// for the workers to exit so that their CPU time is counted.
 ///
 /// # Errors
 ///
 /// Why the pool could not run the units (the binary does not serve as a
 /// worker, a worker died), as a message for the row.
 pub fn processes(units: &[Unit]) -> Result<Measured, String> {
-    let (check, wall, cpu) = usage::measure(|| -> Result<u64, String> {
+    let (outcome, wall, cpu) = usage::measure(|| -> Result<(u64, Duration), String> {
+        let start = Instant::now();
+        let workers = units.len().max(1);
         let pool = ProcessPool::builder(registry())
-            .workers(units.len().max(1))
+            .workers(workers)
             .build()
             .map_err(|e| format!("the process pool did not start: {e}"))?;
+        // One empty task per worker: every worker is up and answering.
+        let warmups = (0..workers)
+            .map(|_| pool.submit(IO_TASK, &0))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("the process pool refused a task: {e}"))?;
+        for warmup in warmups {
+            warmup
+                .wait()
+                .map_err(|e| format!("a worker process failed: {e}"))?;
+        }
+        let startup = start.elapsed();
         let tasks = units
             .iter()
             .map(|unit| match *unit {
@@ -289,9 +309,12 @@ pub fn processes(units: &[Unit]) -> Result<Measured, String> {
                 .map_err(|e| format!("a worker process failed: {e}"))?;
         }
         drop(pool);
-        Ok(check)
+        Ok((check, startup))
     });
-    Ok(Measured::plain(wall, cpu, check?))
+    let (check, startup) = outcome?;
+    let mut measured = Measured::plain(wall, cpu, check);
+    measured.startup = Some(startup);
+    Ok(measured)
 }
 
 /// The units as tokio tasks on a current-thread runtime (one event loop,

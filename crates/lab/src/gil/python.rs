@@ -140,6 +140,9 @@ pub struct PyRun {
     pub cpu_includes_children: bool,
     /// The primes counted.
     pub check: u64,
+    /// Of `wall_s`, starting the worker processes (`processes` only).
+    #[serde(default)]
+    pub startup_s: Option<f64>,
 }
 
 /// One convoy case, in CPython.

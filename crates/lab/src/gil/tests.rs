@@ -231,6 +231,7 @@ fn speedups_are_against_the_same_runtime() {
         check: None,
         not_run: None,
         failed_acquisitions: None,
+        startup_us: None,
     };
     let mut rows = vec![
         row(Mode::Sequential, 1_000),
@@ -255,6 +256,7 @@ fn the_table_counts_failed_acquisitions_only_for_runs_under_the_simulated_gil() 
         check: None,
         not_run: None,
         failed_acquisitions: failed,
+        startup_us: None,
     };
     let table = present::rows_table(&[row(Mode::Threads, None), row(Mode::ThreadsGil, Some(7))]);
     let column = table
@@ -316,6 +318,7 @@ fn failed_acquisitions_are_summed_and_put_beside_what_cpython_can_say() {
         check: None,
         not_run: None,
         failed_acquisitions: failed,
+        startup_us: None,
     };
     let rows = [row(Mode::Threads, None), row(Mode::ThreadsGil, Some(3))];
     let baseline: Baseline = serde_json::from_value(serde_json::json!({
