@@ -399,6 +399,26 @@ fn judged((verdict, reason): (Verdict, String)) -> Claim {
     }
 }
 
+/// Other processes' share of the CPU from which a run is called busy.
+pub const BUSY_AT_LEAST: f64 = 0.25;
+
+/// When other processes used at least [`BUSY_AT_LEAST`] of the machine
+/// during the measurements, says so beside every verdict (the verdicts
+/// stand: the times are what this machine gave).
+pub fn note_busy(claims: &mut [Claim], others_share: Option<f64>) {
+    let Some(share) = others_share.filter(|&s| s >= BUSY_AT_LEAST) else {
+        return;
+    };
+    for claim in claims {
+        if claim.verdict != Verdict::NotMeasured {
+            claim.reason.push_str(&format!(
+                " (the machine was busy: other processes used {:.0} % of its CPU meanwhile, so these times are longer than on a quiet machine)",
+                share * 100.0
+            ));
+        }
+    }
+}
+
 /// A claim about running at once cannot be judged on one CPU: says so.
 fn needs_two_cpus(mut claim: Claim, cpus: usize) -> Claim {
     if cpus < 2 {
@@ -514,6 +534,26 @@ mod tests {
             claim.reason,
             "CPython processes on cpu, warm reached 1.5× or more (two at once), processes (ProcessPool) on cpu, warm did not"
         );
+    }
+
+    #[test]
+    fn a_busy_machine_is_said_beside_the_verdict_not_instead_of_it() {
+        let rows = vec![row(Workload::Cpu, Mode::ThreadsGil, 1_000_000, 1.0)];
+        let mut quiet = claims(&rows, &[], 2);
+        note_busy(&mut quiet, Some(0.1));
+        assert!(!quiet[0].reason.contains("busy"));
+        let mut busy = claims(&rows, &[], 2);
+        note_busy(&mut busy, Some(0.42));
+        assert_eq!(busy[0].verdict, Verdict::Supports);
+        assert!(
+            busy[0]
+                .reason
+                .ends_with("(the machine was busy: other processes used 42 % of its CPU meanwhile, so these times are longer than on a quiet machine)"),
+            "{}",
+            busy[0].reason
+        );
+        // Nothing to say about what was not measured.
+        assert!(!busy[2].reason.contains("busy"));
     }
 
     #[test]

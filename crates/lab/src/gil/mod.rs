@@ -177,14 +177,20 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
         duration::format(unit),
         duration::format(unit)
     ));
-    let mut measured = rust_modes(config, &sizes, &*console, stop)?;
     let cases = if config.convoy {
         convoy::cases(config.scale)
     } else {
         Vec::new()
     };
-    simulated_convoy(&cases, &mut measured, &*console, stop)?;
-    let baseline = cpython(config, &sizes, &cases, &mut measured, &*console, stop);
+    // How busy the rest of the machine was while everything was measured:
+    // said beside the verdicts, which are not reversed for it.
+    let (outcome, busy) = usage::others_share(waiter::default_workers(), || {
+        let mut measured = rust_modes(config, &sizes, &*console, stop)?;
+        simulated_convoy(&cases, &mut measured, &*console, stop)?;
+        let baseline = cpython(config, &sizes, &cases, &mut measured, &*console, stop);
+        Ok::<_, Error>((measured, baseline))
+    });
+    let (mut measured, baseline) = outcome?;
     // Workload by workload, every mode of each.
     let position = |row: &Row| {
         let workload = config.workloads.iter().position(|&w| w == row.workload);
@@ -200,6 +206,7 @@ fn measure(config: &Config, console: Arc<dyn Console>, stop: &Stop) -> Result<Re
         measured,
         baseline,
         interrupted,
+        busy,
     ))
 }
 

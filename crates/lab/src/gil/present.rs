@@ -24,6 +24,7 @@ pub(super) fn report(
     measured: Gathered,
     baseline: Result<Baseline, String>,
     interrupted: Option<usize>,
+    busy: Option<f64>,
 ) -> Report {
     let Gathered {
         rows,
@@ -34,7 +35,8 @@ pub(super) fn report(
     } = measured;
     let unit = config.unit();
     let cpus = waiter::default_workers();
-    let claims = claims::claims(&rows, &convoy_rows, cpus);
+    let mut claims = claims::claims(&rows, &convoy_rows, cpus);
+    claims::note_busy(&mut claims, busy);
     let comparisons = comparisons(&rows, &convoy_rows);
     let mut report = Report::new(ID, TITLE);
     report.explanation = explanation(config);

@@ -55,6 +55,54 @@ fn usage(who: libc::c_int) -> Option<Duration> {
 
 /// Measures `f`'s wall time and the CPU time used meanwhile (by every
 /// thread of the process, and by children waited for within `f`).
+/// The CPU time the whole machine spent busy so far (every process: user,
+/// nice, system, interrupts, steal), from `/proc/stat`; `None` elsewhere.
+#[cfg(target_os = "linux")]
+pub fn machine_busy() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let busy: u64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|&i| fields.get(i))
+        .sum();
+    // SAFETY: sysconf has no preconditions; it reads a system constant.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let ticks = u64::try_from(ticks).ok().filter(|&t| t > 0)?;
+    Some(Duration::from_nanos(
+        busy.saturating_mul(1_000_000_000 / ticks),
+    ))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn machine_busy() -> Option<Duration> {
+    None
+}
+
+/// How much of the machine other processes used while `f` ran: their CPU
+/// time ÷ (wall time × CPUs), from 0 to 1; `None` where the OS does not say.
+pub fn others_share<T>(cpus: usize, f: impl FnOnce() -> T) -> (T, Option<f64>) {
+    let before = (machine_busy(), cpu_time());
+    let start = std::time::Instant::now();
+    let value = f();
+    let wall = start.elapsed();
+    let share = match (before, (machine_busy(), cpu_time())) {
+        ((Some(m0), Some(o0)), (Some(m1), Some(o1))) => {
+            let others = m1.saturating_sub(m0).saturating_sub(o1.saturating_sub(o0));
+            let capacity = wall.as_secs_f64() * cpus.max(1) as f64;
+            (capacity > 0.0).then(|| (others.as_secs_f64() / capacity).min(1.0))
+        }
+        _ => None,
+    };
+    (value, share)
+}
+
 pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Duration, Option<Duration>) {
     let cpu_before = cpu_time();
     let start = std::time::Instant::now();
@@ -79,6 +127,17 @@ mod tests {
         let ((), _, slept) = measure(|| std::thread::sleep(Duration::from_millis(20)));
         // Other tests run beside this one: only check it is a number.
         assert!(slept.is_some());
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_machine_is_at_least_as_busy_as_this_process() {
+        let before = machine_busy().unwrap();
+        crate::work::spin(50_000_000);
+        assert!(machine_busy().unwrap() >= before);
+        let ((), share) = others_share(2, || std::thread::sleep(Duration::from_millis(20)));
+        let share = share.unwrap();
+        assert!((0.0..=1.0).contains(&share), "{share}");
     }
 
     #[test]
