@@ -53,8 +53,6 @@ fn usage(who: libc::c_int) -> Option<Duration> {
     Some(time(usage.ru_utime) + time(usage.ru_stime))
 }
 
-/// Measures `f`'s wall time and the CPU time used meanwhile (by every
-/// thread of the process, and by children waited for within `f`).
 /// The CPU time the whole machine spent busy so far (every process: user,
 /// nice, system, interrupts, steal), from `/proc/stat`; `None` elsewhere.
 #[cfg(target_os = "linux")]
@@ -80,6 +78,7 @@ pub fn machine_busy() -> Option<Duration> {
     ))
 }
 
+/// Elsewhere the machine's busy time is not known.
 #[cfg(not(target_os = "linux"))]
 pub fn machine_busy() -> Option<Duration> {
     None
@@ -103,6 +102,8 @@ pub fn others_share<T>(cpus: usize, f: impl FnOnce() -> T) -> (T, Option<f64>) {
     (value, share)
 }
 
+/// Measures `f`'s wall time and the CPU time used meanwhile (by every
+/// thread of the process, and by children waited for within `f`).
 pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Duration, Option<Duration>) {
     let cpu_before = cpu_time();
     let start = std::time::Instant::now();
