@@ -113,8 +113,11 @@ fn every_strategy_but_naive_keeps_the_rules_and_feeds_everyone() {
 fn the_footman_lets_two_eat_at_once_with_the_defaults() {
     // Regression: with N−1 seats the hungry seated philosophers formed a
     // chain (each holding its left fork, waiting for the next one's), and
-    // only ever one of five ate. See `footman`'s docs.
-    for seed in 0..3 {
+    // only ever one of five ate. See `footman`'s docs. A machine busy with
+    // other work may keep the threads from overlapping in one run, so up to
+    // five runs of 600 ms: with N−1 seats none of them gets two eating.
+    let mut most = Vec::new();
+    for seed in 0..5 {
         let config = Config {
             strategies: vec![Strategy::Footman],
             duration: Duration::from_millis(600),
@@ -123,8 +126,13 @@ fn the_footman_lets_two_eat_at_once_with_the_defaults() {
         };
         let outcome = &outcome_of(&config)[0];
         assert_eq!(outcome.deadlock, None, "seed {seed}");
-        assert_eq!(outcome.most_eating, 2, "seed {seed}: {outcome:?}");
+        assert!(outcome.most_eating <= 2, "seed {seed}");
+        most.push(outcome.most_eating);
+        if outcome.most_eating == 2 {
+            return;
+        }
     }
+    panic!("never two at once in {} runs: {most:?}", most.len());
 }
 
 #[test]
