@@ -66,6 +66,7 @@ pub mod script;
 pub mod stop;
 pub mod threads;
 pub mod tour;
+pub mod verdict;
 pub mod work;
 
 pub use console::Console;

@@ -1,6 +1,7 @@
 //! How a `cores` run reads: its lines, tables and conclusions, computed
 //! from what was measured (never canned).
 
+use crate::verdict::{self, Change};
 use std::time::Duration;
 
 use super::costs::{Cost, Measured};
@@ -295,21 +296,17 @@ pub(super) fn slicing_conclusions(runs: &[RunFigures], cpus: usize) -> Vec<Strin
         return lines;
     }
     for run in &over {
-        let pace = if run.speedup <= fits.speedup * 1.1 {
-            format!(
-                "no faster than {} thread{} ({:.2}×)",
+        let pace = verdict::faster(
+            run.speedup,
+            fits.speedup,
+            verdict::DEFAULT,
+            &format!(
+                "{} thread{} ({:.2}×)",
                 fits.threads,
                 plural_s(fits.threads),
                 fits.speedup
-            )
-        } else {
-            format!(
-                "{:.2}× the speed of {} thread{}",
-                run.speedup / fits.speedup,
-                fits.threads,
-                plural_s(fits.threads)
-            )
-        };
+            ),
+        );
         let extra = match (run.involuntary, fits.involuntary) {
             (Some(k), Some(base)) => format!(
                 "{} more involuntary switches ({} → {})",
@@ -344,13 +341,37 @@ pub(super) fn slicing_conclusions(runs: &[RunFigures], cpus: usize) -> Vec<Strin
         }
         _ => format!("; involuntary switches {NOT_AVAILABLE}"),
     };
+    let growth = match verdict::change(fits.speedup, most.speedup, verdict::DEFAULT) {
+        Change::Holds => format!(
+            "Beyond the cores, threads take turns: the speed-up stops growing at {} thread{} ({:.2}×; {:.2}× at {}, within {:.0}%)",
+            fits.threads,
+            plural_s(fits.threads),
+            fits.speedup,
+            most.speedup,
+            most.threads,
+            verdict::DEFAULT.as_percent()
+        ),
+        Change::Grows => format!(
+            "The speed-up still grows past {} thread{} ({:.2}×; {:.2}× at {}): this machine gave more than {cpus} CPU{}' worth of time, or the {}-thread run was held back",
+            fits.threads,
+            plural_s(fits.threads),
+            fits.speedup,
+            most.speedup,
+            most.threads,
+            plural_s(cpus),
+            fits.threads
+        ),
+        Change::Falls => format!(
+            "Beyond the cores, threads take turns, and the speed-up falls from {:.2}× at {} thread{} to {:.2}× at {}",
+            fits.speedup,
+            fits.threads,
+            plural_s(fits.threads),
+            most.speedup,
+            most.threads
+        ),
+    };
     lines.push(format!(
-        "Beyond the cores, threads take turns: the speed-up stops growing at {} thread{} ({:.2}×; {:.2}× at {}){switch_part}. Each involuntary switch is the note's checkpoint: the thread's state saved, another one's restored.",
-        fits.threads,
-        plural_s(fits.threads),
-        fits.speedup,
-        most.speedup,
-        most.threads
+        "{growth}{switch_part}. Each involuntary switch is the note's checkpoint: the thread's state saved, another one's restored."
     ));
     if let Some(cpu) = most.cpu_us {
         let busy = cpu as f64 / most.wall_us.max(1) as f64;

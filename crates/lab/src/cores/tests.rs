@@ -224,15 +224,43 @@ fn conclusions_say_where_the_speedup_flattens() {
     assert!(lines[0].contains("2 threads did 2× the work"), "{lines:?}");
     assert!(
         lines[1].starts_with(
-            "4 threads on 2 CPUs: 1.98× — no faster than 2 threads (1.98×); 1,900 more involuntary switches (10 → 1,910)"
+            "4 threads on 2 CPUs: 1.98× — about as fast as 2 threads (1.98×) (within 10%); 1,900 more involuntary switches (10 → 1,910)"
         ),
         "{lines:?}"
     );
     assert!(
         lines[2].contains(
-            "stops growing at 2 threads (1.98×; 1.98× at 4), while the involuntary switches climb (10 at 2 threads, 1,910 at 4)"
+            "stops growing at 2 threads (1.98×; 1.98× at 4, within 10%), while the involuntary switches climb (10 at 2 threads, 1,910 at 4)"
         ),
         "{lines:?}"
+    );
+    // Figures like 2.18× at 2 threads and 2.53× at 4 are growth, and
+    // 1.73× beside 1.60× is "about as fast", never "no faster".
+    let grew = [
+        run_figures(1, 100, Some(3)),
+        run_figures(2, 92, Some(10)),
+        run_figures(4, 158, Some(20)),
+    ];
+    let text = slicing_conclusions(&grew, 2).join("\n");
+    assert!(!text.contains("stops growing"), "{text}");
+    assert!(
+        text.contains("still grows past 2 threads (2.17×; 2.53× at 4)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1.16× faster than 2 threads (2.17×)"),
+        "{text}"
+    );
+    let close = [
+        run_figures(1, 100, Some(3)),
+        run_figures(2, 125, Some(10)),
+        run_figures(4, 231, Some(20)),
+    ];
+    let text = slicing_conclusions(&close, 2).join("\n");
+    assert!(!text.contains("no faster"), "{text}");
+    assert!(
+        text.contains("1.73× — about as fast as 2 threads (1.60×) (within 10%)"),
+        "{text}"
     );
     // Without switch counts, the words say so instead of a zero.
     let blind = [run_figures(1, 100, None), run_figures(4, 200, None)];

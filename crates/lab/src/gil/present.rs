@@ -2,6 +2,7 @@
 //! CPython figure by figure, and the conclusions, computed from what was
 //! measured (never canned).
 
+use crate::verdict;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -499,9 +500,22 @@ pub(super) fn conclusions(
                 .collect::<Vec<_>>()
                 .join(" / ")
         };
+        // Said of each side only as its own medians move (verdict::trend):
+        // 15.0 / 5.2 / 150.6 ms does not "grow".
+        let moves = |pick: fn(&ConvoyRow) -> Option<Latency>| {
+            let figures: Option<Vec<f64>> = scan
+                .iter()
+                .map(|r| pick(r).map(|l| l.median.as_secs_f64()))
+                .collect();
+            figures.map_or("was not measured", |figures| {
+                verdict::trend(&figures, verdict::DEFAULT).words()
+            })
+        };
         lines.push(format!(
-            "The convoy grows with the switch interval (client thread, 1 CPU-bound thread, medians at 1 / 5 / 50 ms): simulated {}; CPython {}.",
+            "Over the switch intervals 1 / 5 / 50 ms (client thread, 1 CPU-bound thread, medians), the simulated convoy {} ({}); CPython's {} ({}).",
+            moves(|r| r.simulated),
             medians(|r| r.simulated),
+            moves(|r| r.cpython),
             medians(|r| r.cpython)
         ));
     }
