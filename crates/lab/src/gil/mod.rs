@@ -54,6 +54,7 @@
 //! ```
 
 pub mod claims;
+mod compare;
 mod config;
 pub mod convoy;
 pub mod modes;
@@ -78,10 +79,10 @@ use crate::report::{Report, Timeline};
 /// Why a row was not measured after Ctrl-C.
 const INTERRUPTED: &str = "interrupted";
 pub use claims::{Claim, Verdict};
+pub use compare::Comparison;
 pub use config::*;
 pub use convoy::{Case, Client, Latency};
 pub use modes::{Measured, Mode, registry};
-pub use present::Comparison;
 use present::{implementation, latency_text, python_error, row_line};
 pub use python::Baseline;
 pub use workload::{Sizes, Unit, Workload};
