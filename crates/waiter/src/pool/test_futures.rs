@@ -405,7 +405,8 @@ fn wait_first_exception() {
         })
         .unwrap(),
         pool.submit(|| -> i32 {
-            thread::sleep(SHORT);
+            // Long enough that the quick task is done by then.
+            thread::sleep(Duration::from_millis(200));
             panic!("exception")
         })
         .unwrap(),
@@ -477,8 +478,9 @@ fn wait_timeout_reports_done_and_not_done() {
         fixture.pending(2),
     ];
     let start = Instant::now();
-    let waited = wait(&tasks, ReturnWhen::AllCompleted, Some(SHORT));
-    assert!(start.elapsed() >= SHORT);
+    let limit = Duration::from_millis(300);
+    let waited = wait(&tasks, ReturnWhen::AllCompleted, Some(limit));
+    assert!(start.elapsed() >= limit);
     assert_eq!((waited.done, waited.not_done), (vec![0, 1, 2, 3], vec![4]));
 }
 
@@ -710,14 +712,14 @@ fn shutdown_no_wait_then_the_work_still_finishes() {
     for _ in 0..4 {
         let done = Arc::clone(&done);
         pool.submit(move || {
-            thread::sleep(SHORT);
+            thread::sleep(Duration::from_millis(200));
             done.fetch_add(1, Ordering::SeqCst);
         })
         .unwrap();
     }
     let start = Instant::now();
     assert!(!pool.shutdown_timeout(Duration::ZERO));
-    assert!(start.elapsed() < SHORT, "did not wait");
+    assert!(start.elapsed() < Duration::from_millis(150), "did not wait");
     assert!(pool.shutdown_timeout(LONG), "the workers exit on their own");
     assert_eq!(done.load(Ordering::SeqCst), 4);
 }
