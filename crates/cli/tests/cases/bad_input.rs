@@ -713,12 +713,20 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     // --------------------------------------------------------------- gil
     (&["gil", "--nope"], "unexpected argument '--nope' found"),
-    (&["gil", "--scale", "0"], "must be more than 0"),
-    (&["gil", "--scale", "-1"], "must be more than 0"),
-    (&["gil", "--scale", "1e-400"], "must be more than 0"),
-    (&["gil", "--scale", "21"], "at most 20"),
-    (&["gil", "--scale", "99999999999"], "at most 20"),
-    (&["gil", "--scale", "18446744073709551616"], "at most 20"),
+    (&["gil", "--scale", "0"], "must be at least 0.001"),
+    (&["gil", "--scale", "-1"], "must be at least 0.001"),
+    (&["gil", "--scale", "1e-400"], "must be at least 0.001"),
+    (&["gil", "--scale", "1e-300"], "must be at least 0.001"),
+    (&["gil", "--scale", "0.0009"], "must be at least 0.001"),
+    (&["gil", "--scale", "21"], "must be from 0.001 to 20"),
+    (
+        &["gil", "--scale", "99999999999"],
+        "must be from 0.001 to 20",
+    ),
+    (
+        &["gil", "--scale", "18446744073709551616"],
+        "must be from 0.001 to 20",
+    ),
     (&["gil", "--scale", "1e309"], "'1e309' is not a number"),
     (&["gil", "--scale", "inf"], "'inf' is not a number"),
     (&["gil", "--scale", "nan"], "'nan' is not a number"),
@@ -779,7 +787,7 @@ const CASES: &[(&[&str], &str)] = &[
     (&["cores", "--threads", "-2"], "negative"),
     (&["cores", "--threads", "2000"], "at most 1024"),
     (&["cores", "--work", "5"], "has no unit"),
-    (&["gil", "--scale", "100"], "at most 20"),
+    (&["gil", "--scale", "100"], "must be from 0.001 to 20"),
 ];
 
 /// Boundary values that must still run: the smallest sizes, zero where

@@ -255,9 +255,16 @@ impl Config {
         }
     }
 
-    /// `⌊5/2⌋ = 2`: the bound, and where it comes from.
+    /// `⌊5/2⌋ = 2`, or at a pile `min(3, ⌊8/2⌋) = 3`: the bound, and
+    /// where it comes from, every term written out so that the sum is
+    /// right as shown.
     pub fn bound_text(&self) -> String {
-        format!("⌊{}/2⌋ = {}", self.forks(), self.bound())
+        match self.layout {
+            Layout::Ring => format!("⌊{}/2⌋ = {}", self.forks(), self.bound()),
+            Layout::Pile { forks } => {
+                format!("min({}, ⌊{forks}/2⌋) = {}", self.philosophers, self.bound())
+            }
+        }
     }
 
     /// `ring of 5 forks` or `pile of 2 forks`.

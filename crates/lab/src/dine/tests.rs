@@ -464,6 +464,15 @@ fn the_bound_is_half_the_forks() {
         ..Config::default()
     };
     assert_eq!(big_pile.bound(), 3);
+    // Written out whole: never "at most ⌊8/2⌋ = 3" with 3 philosophers.
+    let pile = |philosophers, forks| Config {
+        philosophers,
+        layout: Layout::Pile { forks },
+        ..Config::default()
+    };
+    assert_eq!(pile(3, 8).bound_text(), "min(3, ⌊8/2⌋) = 3");
+    assert_eq!(pile(2, 1024).bound_text(), "min(2, ⌊1024/2⌋) = 2");
+    assert_eq!(pile(5, 2).bound_text(), "min(5, ⌊2/2⌋) = 1");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use waiter::gil::DEFAULT_SWITCH_INTERVAL;
 use super::{Workload, convoy, python};
 use crate::duration;
 use crate::error::Error;
-use crate::limits::{Bound, Limit};
+use crate::limits::Limit;
 
 /// The experiment's id, also its subcommand.
 pub const ID: &str = "gil";
@@ -37,9 +37,14 @@ pub const UNIT: Duration = Duration::from_millis(500);
 /// The largest `scale`.
 pub const MAX_SCALE: f64 = 20.0;
 
+/// The smallest `scale`: a unit of half a millisecond. Below it a unit is
+/// shorter than starting the threads that share it, and "each unit takes
+/// about 0 ns" measures nothing.
+pub const MIN_SCALE: f64 = 0.001;
+
 /// `--scale`.
-pub const SCALE: Limit<f64> =
-    Limit::new("scale", f64::JUST_ABOVE_ZERO, MAX_SCALE).because("a scale of 0 is no work");
+pub const SCALE: Limit<f64> = Limit::new("scale", MIN_SCALE, MAX_SCALE)
+    .because("a smaller unit than 0.5 ms is shorter than starting the threads it is shared by");
 
 /// How much of a run the timelines show.
 pub const TIMELINE_WINDOW: Duration = Duration::from_millis(200);
@@ -54,7 +59,7 @@ pub struct Config {
     /// The workloads to run (each with every mode).
     pub workloads: Vec<Workload>,
     /// Sizes: sequential takes about `scale` seconds per workload; convoy
-    /// time budgets scale too. More than 0, at most [`MAX_SCALE`].
+    /// time budgets scale too. From [`MIN_SCALE`] to [`MAX_SCALE`].
     pub scale: f64,
     /// Run the process-pool mode. The binary running the experiment must
     /// call [`waiter::process::serve_if_worker`] with [`registry`](super::registry) first
