@@ -212,10 +212,10 @@ impl Config {
         // scaled to a few rounds of its 64 workers.
         let asynchrony = asynchrony::Config {
             name: self.name.clone(),
-            typing: if quick { ms(200) } else { ms(600) },
+            typing: if quick { ms(200) } else { ms(500) },
             work: if quick { ms(100) } else { ms(200) },
             sleepers: if quick { 1_000 } else { 10_000 },
-            pool_sleepers: if quick { 128 } else { 320 },
+            pool_sleepers: if quick { 128 } else { 192 },
             python: self.python.clone(),
             ..asynchrony::Config::default()
         };
