@@ -129,9 +129,13 @@ fn measure(
     for run in &runs {
         console.line(&run_line(run));
     }
+    let lone = runs
+        .iter()
+        .find(|run| run.threads == 1)
+        .map_or(std::time::Duration::ZERO, |run| run.wall);
     let disturbed = disturbance(&runs);
     if let Some(waited) = disturbed {
-        console.line(&disturbance_line(waited));
+        console.line(&disturbance_line(waited, lone));
     }
 
     let mut timelines = Vec::new();
@@ -176,7 +180,7 @@ fn measure(
     report.timelines = timelines;
     report.conclusions = conclusions(config.sample, &machine, &runs, &timeline_figures, &costs);
     if let Some(waited) = disturbed {
-        report.conclusions.insert(0, disturbance_line(waited));
+        report.conclusions.insert(0, disturbance_line(waited, lone));
     }
     report.set_figure("machine", &machine);
     report.set_figure("cpus", cpus);

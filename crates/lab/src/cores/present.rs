@@ -12,7 +12,21 @@ use super::{COSTS_TABLE, MACHINE_TABLE, SLICING_TABLE, TimelineFigures};
 use crate::duration::{self, micros};
 use crate::report::{Cell, Table};
 
-pub(super) fn disturbance_line(waited: f64) -> String {
+/// A lone thread's run shorter than this measures thread start-up and
+/// scheduling, not the sharing of CPUs.
+pub(super) const MEASURABLE: Duration = Duration::from_millis(1);
+
+/// The warning for a run whose lone thread waited `waited` of its `lone`
+/// run: too small to measure, or a busy machine.
+pub(super) fn disturbance_line(waited: f64, lone: Duration) -> String {
+    if lone < MEASURABLE {
+        return format!(
+            "Warning: the work is too small to measure: a lone thread ran {} in all, less than {}, so its {:.0} % of waiting and these speed-ups come from starting and scheduling threads, not from other programs or sharing the CPUs. Give --work 10ms or more.",
+            duration::format(lone),
+            duration::format(MEASURABLE),
+            waited * 100.0
+        );
+    }
     format!(
         "Warning: even the fastest lone thread waited for a core {:.0} % of its run: other programs were using the CPUs, so these speed-ups read about {:.0} % high. Run again on a quieter machine, or with more --repeats.",
         waited * 100.0,

@@ -190,7 +190,12 @@ fn a_lone_thread_that_waited_flags_the_run() {
     busy.cpu_us = Some(60_000);
     let waited = disturbance(&[busy]).unwrap();
     assert!((waited - 0.4).abs() < 1e-9);
-    assert!(disturbance_line(waited).contains("67 % high"));
+    let long = Duration::from_millis(100);
+    assert!(disturbance_line(waited, long).contains("67 % high"));
+    // `--work 1ns`: the work, not other programs.
+    let tiny = disturbance_line(waited, Duration::from_micros(40));
+    assert!(tiny.contains("too small to measure"), "{tiny}");
+    assert!(!tiny.contains("other programs were"), "{tiny}");
     assert_eq!(disturbance(&[]), None);
 }
 
