@@ -123,7 +123,7 @@ pub fn explanation(config: &Config) -> Vec<String> {
     vec![
         "The note: \"Python doesn't run 2 threads in one process at same time\": each Python process has one key resource, the GIL, and a thread runs Python code only while it holds it. Several processes have several GILs, but \"it is expensive to communicate between 2 processes\". And yet: \"what's the point of multiple threads in Python? Reduce waiting time!\"".into(),
         format!(
-            "Workloads ({}) of two units each: cpu = count primes, twice; io = a blocking wait, twice; mixed = a wait, then primes (the note's ask_user + complex_calculation). Each unit takes about {}, so sequential takes about {}.",
+            "Workloads ({}) of two units each: cpu = count primes, twice; io = a blocking wait, twice; mixed = a wait, then primes (the note's ask_user + complex_calculation). Each unit is sized to take {} on this machine, so sequential is planned at {}; the table says what each took.",
             names.join(", "),
             duration::format(config.unit()),
             duration::format(config.unit() * 2)
