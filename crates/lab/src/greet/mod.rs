@@ -168,11 +168,7 @@ fn run_modes(
             Mode::TwoThreads => two_threads(&ctx)?,
             Mode::Pool => pool_of_two(&ctx)?,
         };
-        console.line(&format!(
-            "{} {}",
-            mode.total_label(),
-            duration::format(measured.total)
-        ));
+        console.line(&format!("{} {}", mode.total_label(), shown(measured.total)));
         checksum = measured.checksum;
         figures.push(ModeFigures {
             mode,
@@ -336,8 +332,7 @@ fn ask_user(ctx: &Shared) -> Result<Asked, Error> {
     }
     ctx.console.line(&format!("Hello, {name}"));
     let elapsed = start.elapsed();
-    ctx.console
-        .line(&format!("ask_user:  {}", duration::format(elapsed)));
+    ctx.console.line(&format!("ask_user:  {}", shown(elapsed)));
     ctx.record(State::Running, "ask_user", answered, Instant::now());
     Ok(Asked {
         name,
@@ -346,16 +341,20 @@ fn ask_user(ctx: &Shared) -> Result<Asked, Error> {
     })
 }
 
+/// A time as the table keeps it (whole microseconds), so that a line and
+/// the table never show two figures for one measurement.
+fn shown(elapsed: Duration) -> String {
+    duration::format(Duration::from_micros(micros(elapsed)))
+}
+
 /// The note's `complex_calculation`: the squares of `0..n`, timed.
 fn complex_calculation(ctx: &Shared) -> Calculated {
     ctx.console.line("Started calculating...");
     let start = Instant::now();
     let checksum = work::squares(ctx.n);
     let elapsed = start.elapsed();
-    ctx.console.line(&format!(
-        "complex_calculation:  {}",
-        duration::format(elapsed)
-    ));
+    ctx.console
+        .line(&format!("complex_calculation:  {}", shown(elapsed)));
     ctx.record(State::Running, "complex_calculation", start, Instant::now());
     Calculated {
         elapsed,

@@ -163,3 +163,22 @@ fn zero_n_is_rejected() {
     let error = run(&Config { n: 0 }, scripted(0), Arc::new(Buffer::new())).unwrap_err();
     assert!(matches!(error, Error::Config(_)));
 }
+
+#[test]
+fn a_line_and_the_table_show_the_same_figure() {
+    let console = Arc::new(Buffer::new());
+    let report = run(&Config::default(), scripted(5), console.clone()).unwrap();
+    let text = console.contents();
+    let inline: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("complex_calculation:  "))
+        .collect();
+    let table: Vec<String> = report.tables[0]
+        .rows
+        .iter()
+        .map(|row| row[2].display())
+        .collect();
+    assert_eq!(inline.len(), 3, "{text}");
+    // The modes print in the table's order.
+    assert_eq!(inline, table, "{text}");
+}
