@@ -243,6 +243,28 @@ pub(super) fn claims_table(claims: &[Claim]) -> Table {
     table
 }
 
+/// What two plain threads (`free`× the sequential speed) and the same
+/// under the simulated GIL (`locked`×) show, from typed comparisons: the
+/// lock is blamed only when the plain threads did reach about 2× and the
+/// locked ones clearly did not.
+pub(super) fn lock_verdict(free: f64, locked: f64) -> String {
+    let reached_two = verdict::change(2.0, free, verdict::DEFAULT) != verdict::Change::Falls;
+    if !reached_two {
+        return format!(
+            "Warning: two plain threads reached only {free:.2}× of the ideal 2×: this machine did not give them two cores (other programs were running, or there is one CPU), so this run cannot tell the lock's cost from the machine's. Run again on a quieter machine."
+        );
+    }
+    match verdict::change(locked, free, verdict::DEFAULT) {
+        verdict::Change::Grows => {
+            "the lock, not the threads, puts the work one after the other.".to_owned()
+        }
+        _ => format!(
+            "the lock cost nothing visible this time ({}).",
+            verdict::faster(free, locked, verdict::DEFAULT, "the locked threads")
+        ),
+    }
+}
+
 /// What this run's numbers say, in plain words.
 pub(super) fn conclusions(
     rows: &[Row],
@@ -265,9 +287,10 @@ pub(super) fn conclusions(
     {
         let cores = |r: &Row| busy(r).map_or(String::new(), |x| format!(", {x:.2} cores busy"));
         lines.push(format!(
-            "cpu: two Rust threads {a:.2}×{}; the same two threads under the simulated GIL {b:.2}×{}: the lock, not the threads, puts the work one after the other.",
+            "cpu: two Rust threads {a:.2}×{}; the same two threads under the simulated GIL {b:.2}×{}: {}",
             cores(free),
-            cores(locked)
+            cores(locked),
+            lock_verdict(a, b)
         ));
     }
     lines.extend(claims.iter().map(Claim::line));

@@ -365,3 +365,24 @@ fn failed_acquisitions_are_summed_and_put_beside_what_cpython_can_say() {
         .unwrap();
     assert!(!line.contains("CPython"), "{line}");
 }
+
+#[test]
+fn the_lock_is_blamed_only_when_the_figures_say_so() {
+    use super::present::lock_verdict;
+    assert_eq!(
+        lock_verdict(1.95, 1.0),
+        "the lock, not the threads, puts the work one after the other."
+    );
+    // A loaded machine: plain threads at 1.23× cannot show the lock's cost.
+    let busy = lock_verdict(1.23, 1.0);
+    assert!(
+        busy.starts_with("Warning: two plain threads reached only 1.23×"),
+        "{busy}"
+    );
+    let same = lock_verdict(1.9, 1.85);
+    assert!(same.contains("cost nothing visible"), "{same}");
+    assert!(
+        same.contains("about as fast as the locked threads"),
+        "{same}"
+    );
+}
