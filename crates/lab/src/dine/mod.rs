@@ -158,6 +158,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The longest any philosopher went without eating, in µs. One who
+    /// never ate was hungry the whole run: a meal never eaten counts, not
+    /// only the waits that ended in a meal.
+    pub fn longest_hunger_us(&self) -> u64 {
+        if self.philosophers.iter().any(|p| p.meals == 0) {
+            self.waits.max_us.max(self.elapsed_us)
+        } else {
+            self.waits.max_us
+        }
+    }
+
     /// The plain line printed when the strategy is done.
     pub fn line(&self) -> String {
         let name = self.strategy.name();
@@ -171,7 +182,7 @@ impl Outcome {
                 duration::format(Duration::from_micros(self.elapsed_us)),
                 self.meals_per_s,
                 self.most_eating,
-                duration::format(Duration::from_micros(self.waits.max_us)),
+                duration::format(Duration::from_micros(self.longest_hunger_us())),
                 if self.slices_ran_out > 0 {
                     format!(", {} time slices ran out", self.slices_ran_out)
                 } else {

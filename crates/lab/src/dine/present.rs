@@ -56,7 +56,7 @@ fn strategies_table(config: &Config, outcomes: &[Outcome]) -> Table {
             Cell::from(outcome.meals_per_s),
             wait_cell(&outcome.waits, outcome.waits.mean_us),
             wait_cell(&outcome.waits, outcome.waits.p99_us),
-            micros_cell(outcome.waits.max_us),
+            micros_cell(outcome.longest_hunger_us()),
             jain_cell(outcome.jain),
             Cell::from(outcome.most_eating),
             Cell::from(outcome.slices_ran_out),
@@ -89,7 +89,12 @@ fn philosophers_table(outcome: &Outcome) -> Table {
             Cell::from(diner.meals),
             micros_cell(diner.eating_us),
             wait_cell(&diner.waits, diner.waits.mean_us),
-            micros_cell(diner.waits.max_us),
+            // One who never ate was hungry the whole run.
+            micros_cell(if diner.meals == 0 {
+                diner.waits.max_us.max(outcome.elapsed_us)
+            } else {
+                diner.waits.max_us
+            }),
             Cell::from(diner.slices_ran_out),
         ]);
     }
@@ -122,7 +127,7 @@ pub(super) fn report(config: &Config, seed: u64, outcomes: Vec<Outcome>) -> Repo
     report
 }
 
-fn conclusions(config: &Config, outcomes: &[Outcome]) -> Vec<String> {
+pub(super) fn conclusions(config: &Config, outcomes: &[Outcome]) -> Vec<String> {
     let mut lines = Vec::new();
     let n = config.philosophers;
     let most = outcomes.iter().map(|o| o.most_eating).max().unwrap_or(0);
@@ -164,11 +169,25 @@ fn conclusions(config: &Config, outcomes: &[Outcome]) -> Vec<String> {
                 .filter(|(_, p)| p.meals == 0)
                 .map(|(who, _)| lane(who))
                 .collect();
+            if outcome.meals == 0 {
+                lines.push(if outcome.slices_ran_out > 0 {
+                    format!(
+                        "{name}: nobody ate in {}, and there was no deadlock: all {} time slices ran out before a meal was done, so every philosopher kept taking forks and giving them back: livelock, and everyone starved. A longer --slice lets a meal finish.",
+                        duration::format(Duration::from_micros(outcome.elapsed_us)),
+                        outcome.slices_ran_out
+                    )
+                } else {
+                    format!(
+                        "{name}: nobody ate in {}, and there was no deadlock: everyone starved (the run may be too short for a first meal).",
+                        duration::format(Duration::from_micros(outcome.elapsed_us))
+                    )
+                });
+            }
             if !starved.is_empty() && outcome.meals > 0 {
                 lines.push(format!(
                     "{name}: {} never ate while others did (longest hunger {}): starvation.",
                     starved.join(", "),
-                    duration::format(Duration::from_micros(outcome.waits.max_us))
+                    duration::format(Duration::from_micros(outcome.longest_hunger_us()))
                 ));
             }
         }
@@ -199,7 +218,7 @@ fn conclusions(config: &Config, outcomes: &[Outcome]) -> Vec<String> {
             .iter()
             .filter(|o| o.jain.is_some())
             .max_by(|a, b| a.jain.unwrap_or(0.0).total_cmp(&b.jain.unwrap_or(0.0)));
-        let patient = fed.iter().min_by_key(|o| o.waits.max_us);
+        let patient = fed.iter().min_by_key(|o| o.longest_hunger_us());
         if let (Some(fastest), Some(fairest), Some(patient)) = (fastest, fairest, patient) {
             lines.push(format!(
                 "Most meals: {} ({:.1}/s). Fairest: {} (Jain {:.2}; 1 = everyone ate equally often). Shortest longest hunger: {} ({}).",
@@ -208,7 +227,7 @@ fn conclusions(config: &Config, outcomes: &[Outcome]) -> Vec<String> {
                 fairest.strategy.name(),
                 fairest.jain.unwrap_or(0.0),
                 patient.strategy.name(),
-                duration::format(Duration::from_micros(patient.waits.max_us))
+                duration::format(Duration::from_micros(patient.longest_hunger_us()))
             ));
         }
         if matches!(config.layout, Layout::Pile { .. })

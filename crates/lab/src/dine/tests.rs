@@ -485,3 +485,27 @@ fn strategies_have_names_both_ways() {
     assert!(!Strategy::ChandyMisra.supports(Layout::Pile { forks: 4 }));
     assert!(Strategy::Naive.supports(Layout::Pile { forks: 4 }));
 }
+
+#[test]
+fn no_meal_without_a_deadlock_is_starvation_and_counts_as_hunger() {
+    let config = Config {
+        duration: Duration::from_millis(20),
+        ..short(&[Strategy::Waiter], 1)
+    };
+    let mut outcome = outcome_of(&config).remove(0);
+    // As `--slice 1ns` gives: no meal, slices that ran out, no deadlock.
+    outcome.meals = 0;
+    outcome.slices_ran_out = 40;
+    for diner in &mut outcome.philosophers {
+        diner.meals = 0;
+    }
+    outcome.waits.max_us = 1;
+    assert!(outcome.longest_hunger_us() >= outcome.elapsed_us);
+    let lines = super::present::conclusions(&config, &[outcome.clone()]).join("\n");
+    assert!(lines.contains("nobody ate"), "{lines}");
+    assert!(lines.contains("livelock"), "{lines}");
+    outcome.slices_ran_out = 0;
+    let lines = super::present::conclusions(&config, &[outcome]).join("\n");
+    assert!(lines.contains("everyone starved"), "{lines}");
+    assert!(!lines.contains("livelock"), "{lines}");
+}
