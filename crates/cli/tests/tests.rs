@@ -438,7 +438,7 @@ fn dine_the_notes_five_philosophers_and_two_forks_eat_one_at_a_time() {
         out.contains("5 philosophers and a pile of 2 forks"),
         "{out}"
     );
-    assert!(out.contains("at most ⌊2/2⌋ = 1"), "{out}");
+    assert!(out.contains("at most min(5, ⌊2/2⌋) = 1"), "{out}");
     assert_eq!(report["figures"]["forks"], 2);
     assert_eq!(report["figures"]["bound"], 1);
     let outcome = &outcomes(&report)[0];

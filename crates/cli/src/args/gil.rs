@@ -105,9 +105,14 @@ mod tests {
         };
         assert_eq!(args.config().workloads, [Workload::Io]);
         assert_eq!(parse_scale("0.1"), Ok(0.1));
-        assert!(parse_scale("0").unwrap_err().contains("more than 0"));
-        assert!(parse_scale("-1").unwrap_err().contains("more than 0"));
+        assert!(parse_scale("0").unwrap_err().contains("at least 0.001"));
+        assert!(parse_scale("-1").unwrap_err().contains("at least 0.001"));
+        assert!(
+            parse_scale("1e-300")
+                .unwrap_err()
+                .contains("at least 0.001")
+        );
         assert!(parse_scale("inf").unwrap_err().contains("not a number"));
-        assert!(parse_scale("21").unwrap_err().contains("at most 20"));
+        assert!(parse_scale("21").unwrap_err().contains("from 0.001 to 20"));
     }
 }
