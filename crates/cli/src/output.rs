@@ -222,6 +222,14 @@ impl OutputFile {
             HUMAN_TO_STDERR.store(true, Ordering::Relaxed);
             return Ok(file);
         }
+        if export::names_a_descriptor(path) {
+            // Added to at the end (see `export::replace`): tried the same way.
+            OpenOptions::new()
+                .append(true)
+                .open(path)
+                .with_context(context)?;
+            return Ok(file);
+        }
         let target = export::resolve_links(path).with_context(context)?;
         match fs::metadata(&target) {
             Ok(meta) if meta.is_dir() => {

@@ -172,3 +172,24 @@ fn the_tour_refuses_a_trace_in_a_missing_folder_before_it_runs() {
     assert!(stdout_of(&assert).is_empty());
     assert!(stderr_of(&assert).starts_with("error: cannot write the trace to"));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_stdout_redirected_to_a_file_gets_the_report_after_the_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.txt");
+    let file = std::fs::File::create(&out).unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_waiter"))
+        .args(ORDER)
+        .args(["--json", "/dev/stdout"])
+        .stdout(file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&out).unwrap();
+    // The lines are kept, and the report follows them whole.
+    assert!(text.starts_with("waiter order"), "{text}");
+    let json = &text[text.find("\n{").unwrap() + 1..];
+    let report: Value = serde_json::from_str(json).unwrap();
+    assert_eq!(report["id"], json!("order"));
+}

@@ -105,6 +105,14 @@ pub fn write_folder(dir: &Path, page: &Page) -> Result<Written, Error> {
 ///
 /// What the system said when creating, writing or renaming.
 pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if names_a_descriptor(path) {
+        // `/dev/stdout` is this process's open file, maybe a regular one
+        // (`> out.txt`): added to, as a shell's `>>` would, never replaced
+        // (that would drop what was written before) nor overwritten.
+        let mut file = fs::OpenOptions::new().append(true).open(path)?;
+        file.write_all(bytes)?;
+        return file.flush();
+    }
     let path = &resolve_links(path)?;
     if fs::metadata(path).is_ok_and(|meta| !meta.is_file() && !meta.is_dir()) {
         let mut file = fs::OpenOptions::new().write(true).open(path)?;
@@ -112,6 +120,17 @@ pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
         return file.flush();
     }
     replace_file(path, bytes)
+}
+
+/// Whether `path` names one of this process's open descriptors
+/// (`/dev/stdout`, `/dev/fd/3`, `/proc/self/fd/1`): its link leads to
+/// whatever the descriptor is open on, which must not be replaced.
+pub fn names_a_descriptor(path: &Path) -> bool {
+    ["/dev/stdout", "/dev/stderr"]
+        .iter()
+        .any(|p| path == Path::new(p))
+        || path.starts_with("/dev/fd")
+        || path.starts_with("/proc/self/fd")
 }
 
 /// `path` with every symbolic link of its last component followed, even

@@ -63,7 +63,7 @@ pub mod plot;
 #[cfg(test)]
 mod tests;
 
-pub use folder::{Written, replace, resolve_links, write_folder};
+pub use folder::{Written, names_a_descriptor, replace, resolve_links, write_folder};
 pub use html::html;
 
 use crate::Report;
