@@ -41,8 +41,9 @@ use crate::script::{self, Script};
 /// `python/gil_baseline.py`, as built into the library.
 pub const SCRIPT: &str = include_str!("../../../../python/gil_baseline.py");
 
-/// The interpreter used unless told otherwise.
-pub const DEFAULT_PYTHON: &str = "python3";
+/// The interpreter used unless told otherwise: the one every script of the
+/// lab uses.
+pub use crate::script::DEFAULT_PYTHON;
 
 /// How long the script may run before it is killed.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
